@@ -1,0 +1,115 @@
+"""Evaluation metrics shared by every lab and the comparison harness.
+
+Answer metrics
+    * :func:`answer_correct`: an answer counts as correct when any accepted alias, normalised with
+      :func:`ragft.data.normalize`, occurs in the normalised answer (containment, not exact match:
+      a small chat model wraps short facts in sentences).
+    * :func:`token_f1`: SQuAD-style token overlap F1 against the best alias.
+    * :func:`is_abstention`: did the model say it does not know?
+    * :func:`bootstrap_ci`: percentile bootstrap interval for a mean of 0/1 scores.
+
+Retrieval metrics (one query: ranked doc ids vs the set of relevant doc ids)
+    :func:`recall_at_k`, :func:`reciprocal_rank`, :func:`ndcg_at_k` with binary relevance, written
+    by hand on purpose (the RAG lab explains them); ``tests/test_metrics.py`` checks them against
+    the established ``ir-measures`` implementation.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+ABSTAIN_PATTERNS = (
+    r"\bi (?:do not|don't|dont) know\b",
+    r"\bnot (?:mentioned|stated|specified|provided|available|included|given|found)\b",
+    r"\b(?:no|not enough) information\b",
+    r"\bcannot (?:find|answer|determine|say)\b",
+    r"\bcan't (?:find|answer|determine|say)\b",
+    r"\bunable to (?:find|answer|determine)\b",
+    r"\b(?:sources|context|documents) do(?:es)? not (?:contain|say|mention|include)\b",
+)
+_ABSTAIN = re.compile("|".join(ABSTAIN_PATTERNS), re.IGNORECASE)
+
+
+def _normalize(text: str) -> str:
+    from .data import normalize
+
+    return normalize(text)
+
+
+def answer_correct(answer: str, aliases: Iterable[str]) -> bool:
+    """True when a normalised alias occurs in the normalised answer as a whole word or phrase."""
+    norm = _normalize(answer)
+    for alias in aliases:
+        a = _normalize(alias)
+        if a and re.search(rf"(?<!\w){re.escape(a)}(?!\w)", norm):
+            return True
+    return False
+
+
+def token_f1(answer: str, aliases: Iterable[str]) -> float:
+    """Best token-overlap F1 between the answer and any alias (0 when there are no aliases)."""
+    pred = _normalize(answer).split()
+    best = 0.0
+    for alias in aliases:
+        gold = _normalize(alias).split()
+        if not pred or not gold:
+            continue
+        common = sum((Counter(pred) & Counter(gold)).values())
+        if common:
+            p, r = common / len(pred), common / len(gold)
+            best = max(best, 2 * p * r / (p + r))
+    return best
+
+
+def is_abstention(answer: str) -> bool:
+    """True when the answer declines ("I don't know", "not mentioned in the sources", ...)."""
+    return bool(_ABSTAIN.search(answer or ""))
+
+
+def bootstrap_ci(scores: Sequence[float], *, n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> tuple[float, float]:
+    """Percentile bootstrap confidence interval of the mean of ``scores``."""
+    values = np.asarray(list(scores), dtype=float)
+    if values.size == 0:
+        return (float("nan"), float("nan"))
+    rng = np.random.default_rng(seed)
+    means = rng.choice(values, size=(n_boot, values.size), replace=True).mean(axis=1)
+    alpha = (1 - level) / 2
+    lo, hi = np.quantile(means, [alpha, 1 - alpha])
+    return float(lo), float(hi)
+
+
+def recall_at_k(ranked: Sequence[str], relevant: Iterable[str], k: int) -> float:
+    """Fraction of the relevant documents found in the top ``k`` (duplicates counted once)."""
+    rel = set(relevant)
+    if not rel:
+        return float("nan")
+    return len(rel & set(ranked[:k])) / len(rel)
+
+
+def reciprocal_rank(ranked: Sequence[str], relevant: Iterable[str]) -> float:
+    """1 / rank of the first relevant document (0 when none is retrieved)."""
+    rel = set(relevant)
+    for i, doc in enumerate(ranked, start=1):
+        if doc in rel:
+            return 1.0 / i
+    return 0.0
+
+
+def ndcg_at_k(ranked: Sequence[str], relevant: Iterable[str], k: int) -> float:
+    """Binary-relevance nDCG@k; a document that appears twice only counts the first time."""
+    rel = set(relevant)
+    if not rel:
+        return float("nan")
+    seen: set[str] = set()
+    dcg = 0.0
+    for i, doc in enumerate(ranked[:k], start=1):
+        if doc in rel and doc not in seen:
+            dcg += 1.0 / math.log2(i + 1)
+        seen.add(doc)
+    ideal = sum(1.0 / math.log2(i + 1) for i in range(1, min(len(rel), k) + 1))
+    return dcg / ideal

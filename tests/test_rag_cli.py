@@ -1,0 +1,126 @@
+"""`ragft index` and `ragft ask` on a folder that is not the course corpus (.md, .txt and a PDF)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ragft.cli import main
+from ragft.rag import embedding as embedding_mod
+
+FIXTURES = Path(__file__).parent / "fixtures" / "rag"
+
+
+def make_pdf(path: Path, lines: list[str]) -> Path:
+    """A one-page PDF with extractable text (matplotlib, TrueType fonts so pypdf can read it back)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    with matplotlib.rc_context({"pdf.fonttype": 42}), PdfPages(path) as pdf:
+        fig = plt.figure(figsize=(8.27, 11.69))
+        for i, line in enumerate(lines):
+            fig.text(0.08, 0.92 - 0.04 * i, line, fontsize=12)
+        pdf.savefig(fig)
+        plt.close(fig)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def embedding_cache(tmp_path, monkeypatch):
+    monkeypatch.setattr(embedding_mod, "embeddings_cache_dir", lambda: tmp_path / "emb")
+
+
+@pytest.fixture
+def docs_dir(tmp_path):
+    folder = tmp_path / "docs"
+    shutil.copytree(FIXTURES, folder)
+    make_pdf(folder / "warranty.pdf", ["Warranty", "Every frame sold by Spokewise has a warranty of seven years."])
+    return folder
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_index_builds_then_updates(docs_dir, tmp_path, capsys):
+    index = tmp_path / "idx"
+    code, out, err = run(capsys, "index", str(docs_dir), "--index", str(index), "--chunk-size", "48", "--quiet")
+    assert code == 0, err
+    assert "files: 4" in out and "4 added" in out
+    assert (index / "meta.json").is_file() and (index / "index.faiss").is_file()
+    stamp = (index / "meta.json").stat().st_mtime_ns
+
+    code, out, _ = run(capsys, "index", str(docs_dir), "--index", str(index), "--quiet")
+    assert code == 0 and "4 unchanged" in out and "+0 -0" in out
+    assert (index / "meta.json").stat().st_mtime_ns == stamp  # nothing changed: not rewritten
+
+    (docs_dir / "opening_hours.txt").unlink()
+    (docs_dir / "gift.md").write_text("# Gift cards\n\nGift cards are valid for two years.\n")
+    code, out, _ = run(capsys, "index", str(docs_dir), "--index", str(index), "--quiet")
+    assert code == 0 and "1 added, 0 updated, 1 removed" in out
+
+    code, out, err = run(capsys, "index", str(docs_dir), "--index", str(index), "--chunk-size", "64", "--quiet")
+    assert code == 2 and "--rebuild" in err and "\n" not in err.strip()
+    code, out, _ = run(capsys, "index", str(docs_dir), "--index", str(index), "--chunk-size", "64", "--rebuild", "--quiet")
+    assert code == 0 and "4 added" in out
+    assert json.loads((index / "meta.json").read_text())["chunking"]["chunk_size"] == 64
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["index", "{tmp}/nope", "--index", "{tmp}/idx"], "does not exist"),
+        (["index", "{tmp}/emptydocs", "--index", "{tmp}/idx"], "no usable documents"),
+        (["index", "{docs}", "--index", "{tmp}/idx", "--chunk-size", "40", "--overlap", "40"], "overlap"),
+        (["index", "{docs}", "--index", "{tmp}/precious"], "not a ragft index"),
+        (["ask", "What?", "--index", "{tmp}/missing"], "no index at"),
+        (["ask", "   ", "--index", "{tmp}/missing"], "question is empty"),
+        (["ask", "What?", "--k", "0"], "--k must be"),
+        (["ask", "What?", "--adapter", "{tmp}/no-adapter"], "no adapter folder"),
+        (["ask", "What?", "--adapter", "{tmp}/precious"], "not a LoRA adapter"),
+    ],
+)
+def test_bad_input_is_one_line_and_changes_nothing(argv, message, docs_dir, tmp_path, capsys):
+    (tmp_path / "emptydocs").mkdir()
+    (tmp_path / "precious").mkdir()
+    (tmp_path / "precious" / "notes.txt").write_text("keep me")
+    argv = [a.format(tmp=tmp_path, docs=docs_dir) for a in argv]
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert message in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "idx").exists()
+    assert (tmp_path / "precious" / "notes.txt").read_text() == "keep me"
+
+
+def test_unknown_option_exits_nonzero(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["ask", "What?", "--colour", "red"])
+    assert exc.value.code == 2
+    assert "unrecognized arguments: --colour" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_ask_with_index_json_and_closed_book(docs_dir, tmp_path, capsys):
+    index = tmp_path / "idx"
+    assert run(capsys, "index", str(docs_dir), "--index", str(index), "--chunk-size", "48", "--quiet")[0] == 0
+    code, out, err = run(capsys, "ask", "How many years of warranty does a Spokewise frame have?", "--index", str(index), "--k", "2", "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["sources"][0]["doc_id"] == "warranty" and result["sources"][0]["path"].endswith("warranty.pdf")
+    assert {"embed_ms", "search_ms", "generate_ms", "prompt_tokens"} <= set(result["timings"])
+    assert "seven" in result["answer"].lower() or "7" in result["answer"]
+
+    code, out, _ = run(capsys, "ask", "When does the shop open?", "--index", str(index), "--k", "1")
+    assert code == 0 and "Sources:" in out and "[1] opening_hours" in out
+
+    code, out, _ = run(capsys, "ask", "What is the capital of France?", "--json", "--max-new-tokens", "16")
+    result = json.loads(out)
+    assert code == 0 and result["sources"] == [] and result["mode"] == "base closed-book"

@@ -1,0 +1,162 @@
+"""Loading documents and chunking them (no models needed except the embedder's tokenizer)."""
+
+from __future__ import annotations
+
+import shutil
+import warnings
+from pathlib import Path
+
+import pytest
+
+from ragft.rag import ChunkingConfig, SkippedFileWarning, chunk_document, load_documents, split_sections
+from ragft.rag.chunking import window_spans
+from ragft.rag.loading import Document, NoDocumentsError
+
+FIXTURES = Path(__file__).parent / "fixtures" / "rag"
+
+
+def make_pdf(path: Path, lines: list[str]) -> Path:
+    """A one-page PDF with real (extractable) text, written with matplotlib."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    with matplotlib.rc_context({"pdf.fonttype": 42}), PdfPages(path) as pdf:
+        fig = plt.figure(figsize=(8.27, 11.69))
+        for i, line in enumerate(lines):
+            fig.text(0.08, 0.92 - 0.04 * i, line, fontsize=12)
+        pdf.savefig(fig)
+        plt.close(fig)
+    return path
+
+
+@pytest.fixture
+def docs_dir(tmp_path):
+    folder = tmp_path / "docs"
+    shutil.copytree(FIXTURES, folder)
+    make_pdf(folder / "warranty.pdf", ["Warranty", "Every frame sold by Spokewise has a warranty of seven years."])
+    return folder
+
+
+def test_loads_markdown_text_and_pdf_with_metadata(docs_dir):
+    docs = {d.id: d for d in load_documents(docs_dir)}
+    assert set(docs) == {"returns", "staff-pay", "opening_hours", "warranty"}
+    assert docs["returns"].title == "Returns and repairs"
+    assert docs["returns"].updated == "2025-03-01"
+    assert docs["staff-pay"].access == "confidential" and docs["staff-pay"].groups == ["managers"]
+    assert docs["opening_hours"].access == "public" and docs["opening_hours"].title == "Opening hours"
+    assert "seven years" in docs["warranty"].text and docs["warranty"].title == "Warranty"
+    assert not docs["returns"].text.startswith("---")  # front matter is metadata, not text
+
+
+def test_id_defaults_to_relative_path(tmp_path):
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "note.md").write_text("Some text without a heading.")
+    (doc,) = load_documents(tmp_path)
+    assert doc.id == "a/b/note" and doc.title == "note"
+
+
+def test_bad_files_are_skipped_with_a_warning_naming_them(docs_dir):
+    (docs_dir / "empty.md").write_text("   \n")
+    (docs_dir / "latin1.txt").write_bytes("caf\xe9 cr\xe8me".encode("latin-1"))
+    (docs_dir / "binary.txt").write_bytes(b"\x00\x01\x02binary")
+    (docs_dir / "broken.pdf").write_bytes(b"%PDF-1.4 not really a pdf")
+    (docs_dir / "image.png").write_bytes(b"\x89PNG")  # unsupported type: ignored silently
+    with pytest.warns(SkippedFileWarning) as caught:
+        docs = load_documents(docs_dir)
+    messages = " ".join(str(w.message) for w in caught)
+    for name in ("empty.md", "latin1.txt", "binary.txt", "broken.pdf"):
+        assert name in messages
+    assert "UTF-8" in messages
+    assert len(docs) == 4
+
+
+def test_folder_without_documents_is_an_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        load_documents(tmp_path / "missing")
+    (tmp_path / "x.png").write_bytes(b"png")
+    (tmp_path / "empty.md").write_text("")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(NoDocumentsError, match="no usable documents"):
+            load_documents(tmp_path)
+
+
+def test_duplicate_ids_are_an_error(tmp_path):
+    (tmp_path / "a.md").write_text("---\nid: same\n---\nText A")
+    (tmp_path / "b.md").write_text("---\nid: same\n---\nText B")
+    with pytest.raises(ValueError, match="same"):
+        load_documents(tmp_path)
+
+
+def test_split_sections_tracks_heading_path_and_ignores_code():
+    text = "# Title\nintro\n## A\na text\n```\n# not a heading\n```\n### A1\ndeep\n## B\nb text\n"
+    sections = split_sections(text)
+    assert [h for h, _ in sections] == [["Title"], ["Title", "A"], ["Title", "A", "A1"], ["Title", "B"]]
+    assert "# not a heading" in sections[1][1]
+
+
+def test_windows_respect_size_and_overlap():
+    spans = [(i, i + 1, 1) for i in range(100)]
+    windows = window_spans(spans, 30, 10)
+    assert all(n <= 30 for _, _, n in windows)
+    assert windows[0] == (0, 30, 30) and windows[1][0] == 20  # 10 words shared
+    assert windows[-1][1] == 100
+    assert window_spans(spans, 30, 0)[1][0] == 30
+
+
+def test_chunks_keep_metadata_and_prefix():
+    doc = Document(
+        id="d1",
+        title="Handbook",
+        text="# Handbook\n## Leave\n" + "word " * 120 + "\n## Pay\nPaid monthly.",
+        path="x/d1.md",
+        access="confidential",
+        groups=["hr"],
+    )
+    chunks = chunk_document(doc, ChunkingConfig(chunk_size=50, overlap=10, unit="words"))
+    assert len(chunks) == 4  # 120 words -> 3 windows, plus the short Pay section
+    assert [c.position for c in chunks] == [0, 1, 2, 3]
+    assert all(c.doc_id == "d1" and c.access == "confidential" and c.groups == ["hr"] and c.path == "x/d1.md" for c in chunks)
+    assert chunks[0].heading == "Leave" and chunks[-1].heading == "Pay"
+    assert chunks[-1].embed_text() == "Handbook > Pay\nPaid monthly."
+    assert chunks[-1].embed_text(prefix=False) == "Paid monthly."
+    assert chunks[0]["access"] == "confidential"  # dict-style access for filters
+
+
+def test_token_chunks_use_the_embedder_tokenizer():
+    from ragft.models import load_embedder
+
+    tokenizer = load_embedder().tokenizer
+    doc = Document(id="t", title="T", text="Supercalifragilistic antidisestablishmentarianism. " * 60)
+    config = ChunkingConfig(chunk_size=64, overlap=16)
+    chunks = chunk_document(doc, config, tokenizer)
+    assert len(chunks) > 3
+    for c in chunks:
+        n = len(tokenizer(c.text, add_special_tokens=False)["input_ids"])
+        assert n == c.n_tokens <= 64
+        assert c.text in doc.text  # an exact slice: words are never cut
+
+
+def test_bad_chunking_config_says_what_to_fix():
+    with pytest.raises(ValueError, match="overlap"):
+        ChunkingConfig(chunk_size=50, overlap=50)
+    with pytest.raises(ValueError, match="chunk_size"):
+        ChunkingConfig(chunk_size=2)
+    with pytest.raises(ValueError, match="tokenizer"):
+        chunk_document(Document(id="a", title="a", text="x"), ChunkingConfig())
+
+
+def test_tables_become_lines():
+    from ragft.rag import linearize_tables
+
+    text = "Intro.\n\n| Specification | Ostrel A2 |\n|---|---|\n| Weight | 412 g |\n| SKU | QV-1 |\n\n| Plan | Devices | Price |\n|:--|--:|---|\n| Sprout | 13 | $9 |\nAfter."
+    assert linearize_tables(text) == "Intro.\n\nWeight: 412 g\nSKU: QV-1\n\nSprout: Devices 13; Price $9\nAfter."
+    doc = Document(id="t", title="Ostrel A2 sheet", text="# Ostrel A2\n## Specifications\n" + text)
+    (chunk,) = chunk_document(doc, ChunkingConfig(unit="words"))
+    assert "Weight: 412 g" in chunk.text and "|" not in chunk.text
+    assert chunk.label == "Ostrel A2 sheet > Specifications"  # the H1 repeating the title is dropped
+    (kept,) = chunk_document(doc, ChunkingConfig(unit="words", tables="keep"))
+    assert "| Weight | 412 g |" in kept.text

@@ -1,0 +1,65 @@
+"""RAG vs fine-tuning, measured: one harness for five systems on the same questions.
+
+* :func:`run_comparison` (``ragft compare``): closed book, RAG, fine-tuned, fine-tuned + RAG and RAFT
+  on the test splits, plus the knowledge-base update experiment; returns :class:`Results`.
+* :class:`CompareConfig`: every setting that decides the numbers (recorded with the results).
+* :meth:`Results.save` / :func:`load_results` / :func:`plot_results`: JSON and CSV files, and plots
+  drawn from those files.
+* :mod:`ragft.compare.raft`: the RAFT training data (retrieved passages with distractors).
+* :mod:`ragft.compare.answers`: the content-addressed answer cache.
+"""
+
+from .answers import AnswerCache, answer_key, cached_generate
+from .backend import Backend
+from .harness import (
+    KNOWLEDGE_DEFAULTS,
+    LABELS,
+    SPLITS,
+    SYSTEMS,
+    CompareConfig,
+    cached_index,
+    kb_documents,
+    knowledge_adapter,
+    knowledge_training_examples,
+    raft_adapter,
+    raft_training_examples,
+    run_comparison,
+    score_answer,
+    select_questions,
+    summarize,
+    summarize_update,
+)
+from .raft import RAFT_DEFAULTS, RaftExample, raft_examples
+from .report import Results, load_results, plot_results, summary_rows, table, update_rows
+
+__all__ = [
+    "KNOWLEDGE_DEFAULTS",
+    "LABELS",
+    "RAFT_DEFAULTS",
+    "SPLITS",
+    "SYSTEMS",
+    "AnswerCache",
+    "Backend",
+    "CompareConfig",
+    "RaftExample",
+    "Results",
+    "answer_key",
+    "cached_generate",
+    "cached_index",
+    "kb_documents",
+    "knowledge_adapter",
+    "knowledge_training_examples",
+    "load_results",
+    "plot_results",
+    "raft_adapter",
+    "raft_examples",
+    "raft_training_examples",
+    "run_comparison",
+    "score_answer",
+    "select_questions",
+    "summarize",
+    "summarize_update",
+    "summary_rows",
+    "table",
+    "update_rows",
+]

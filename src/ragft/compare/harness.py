@@ -1,0 +1,628 @@
+"""One harness, five systems, the same questions and the same metrics.
+
+=============  ===========================================================  =====================
+system         what answers                                                 retrieval
+=============  ===========================================================  =====================
+closed_book    the base SmolLM2, from what it learned in pre-training        no
+rag            the base model reading the top-``k`` retrieved chunks         yes
+ft             the *knowledge* LoRA adapter (trained on the train questions) no
+ft_rag         that adapter, reading the retrieved chunks                    yes
+raft           an adapter trained on RAG prompts with distractors (RAFT)     yes
+=============  ===========================================================  =====================
+
+:func:`run_comparison` evaluates them on the test splits (``test_seen``: facts that appear in the
+training questions, asked in other words; ``test_unseen``: facts that do not; ``unanswerable``;
+``multi_doc``: the multi-document questions of both test splits) and then runs the **update
+experiment**: the knowledge base moves to version 2 (changed facts, added and retired documents).
+The RAG index is updated in place (:meth:`ragft.rag.RagIndex.update`, timed); the fine-tuned
+adapters are kept (or, with ``ft_update="retrain"``, the knowledge adapter is retrained on the v2
+facts, timed), and every system is asked the changed-fact questions again: how many answers are
+current (v2), and how many still give the old v1 value (stale)?
+
+Everything that costs time is cached and reused: the index (``<cache>/compare/``), the adapters
+(:func:`ragft.finetune.cached_adapter`) and the answers (:mod:`ragft.compare.answers`). What came
+from a cache is recorded, together with the time it originally cost.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import hashlib
+import json
+import random
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .. import config
+from .. import metrics as M
+from .answers import AnswerCache, cached_generate
+from .backend import Backend
+from .raft import RAFT_DEFAULTS, raft_examples
+
+SYSTEMS = ("closed_book", "rag", "ft", "ft_rag", "raft")
+SPLITS = ("test_seen", "test_unseen", "unanswerable", "multi_doc")
+QUESTION_SPLITS = ("test_seen", "test_unseen", "unanswerable")  # the splits questions are drawn from
+RETRIEVAL = {"closed_book": False, "rag": True, "ft": False, "ft_rag": True, "raft": True}
+ADAPTER = {"closed_book": None, "rag": None, "ft": "knowledge", "ft_rag": "knowledge", "raft": "raft"}
+LABELS = {"closed_book": "closed book", "rag": "RAG", "ft": "fine-tuned", "ft_rag": "fine-tuned + RAG", "raft": "RAFT"}
+
+#: which knowledge adapter of the fine-tuning lab to reuse (its settings come from ragft.finetune.recipes;
+#: any other key given here, e.g. ``epochs``, overrides them and trains a new adapter)
+KNOWLEDGE_DEFAULTS = dict(paraphrases=False)
+
+
+def _default_seed() -> int:
+    return config.seed()
+
+
+@dataclass
+class CompareConfig:
+    """Everything that decides the comparison's numbers (recorded with the results).
+
+    ``limit``: questions per split (a seeded sample, stratified by question type so every type keeps
+    its share); ``None`` uses the full splits. ``k``/``chunk_size``/``overlap``/``template``: the
+    retrieval set-up shared by ``rag``, ``ft_rag`` and ``raft`` (defaults: the RAG toolkit's). ``use_cache``: reuse stored answers
+    (``refresh_cache``: generate every answer again and store it, as the benchmark's cold run does).
+    ``update``: run the update experiment. ``ft_update``: ``"keep"`` the old knowledge adapter after
+    the update, or ``"retrain"`` it on the v2 facts. ``knowledge`` / ``raft``: training settings.
+    ``data_root`` / ``cache_root``: another data folder (tests) and another root for this harness's
+    caches (answers and indexes; adapters always live in :func:`ragft.finetune.adapters_dir`).
+    """
+
+    systems: tuple[str, ...] = SYSTEMS
+    limit: int | None = None
+    seed: int = field(default_factory=_default_seed)
+    k: int = 3
+    chunk_size: int = 160
+    overlap: int = 32
+    template: str | None = None
+    max_new_tokens: int = 32
+    batch_size: int = 16
+    use_cache: bool = True
+    refresh_cache: bool = False
+    update: bool = True
+    ft_update: str = "keep"
+    knowledge: dict = field(default_factory=lambda: dict(KNOWLEDGE_DEFAULTS))
+    raft: dict = field(default_factory=lambda: dict(RAFT_DEFAULTS))
+    data_root: str | None = None
+    cache_root: str | None = None
+    progress: bool = True
+
+    def __post_init__(self):
+        if isinstance(self.systems, str):
+            self.systems = tuple(s.strip() for s in self.systems.split(",") if s.strip())
+        self.systems = tuple(self.systems)
+        unknown = [s for s in self.systems if s not in SYSTEMS]
+        if unknown or not self.systems:
+            raise ValueError(f"unknown system(s) {unknown or '(none given)'}; choose from {', '.join(SYSTEMS)}")
+        if len(set(self.systems)) != len(self.systems):
+            raise ValueError(f"a system is listed twice in {list(self.systems)}")
+        if self.limit is not None and self.limit < 1:
+            raise ValueError(f"limit must be a positive number of questions per split, got {self.limit}")
+        if self.k < 1:
+            raise ValueError(f"k must be at least 1, got {self.k}")
+        if self.max_new_tokens < 1 or self.batch_size < 1:
+            raise ValueError("max_new_tokens and batch_size must be at least 1")
+        if self.ft_update not in ("keep", "retrain"):
+            raise ValueError(f"ft_update must be 'keep' or 'retrain', got {self.ft_update!r}")
+        from ..rag import get_template
+
+        self.template = get_template(self.template).name  # None: the RAG toolkit's default template
+        self.knowledge = {**KNOWLEDGE_DEFAULTS, **(self.knowledge or {})}
+        self.raft = {**RAFT_DEFAULTS, **(self.raft or {})}
+        if not 0.0 <= float(self.raft["p_oracle"]) <= 1.0:
+            raise ValueError(f"the RAFT oracle probability must be between 0 and 1, got {self.raft['p_oracle']}")
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["systems"] = list(self.systems)
+        d.pop("progress")
+        return d
+
+    def cache_root_path(self) -> Path:
+        return Path(self.cache_root) if self.cache_root else config.cache_dir()
+
+
+# --------------------------------------------------------------------------------------------------
+# questions
+
+
+def _stratified_sample(questions: Sequence, n: int, rng: random.Random) -> list:
+    """``n`` questions keeping each type's share (largest remainder), in their original order."""
+    if n >= len(questions):
+        return list(questions)
+    by_type: dict[str, list] = defaultdict(list)
+    for q in questions:
+        by_type[q.type].append(q)
+    total = len(questions)
+    quota = {t: n * len(qs) / total for t, qs in by_type.items()}
+    take = {t: int(v) for t, v in quota.items()}
+    for t in sorted(quota, key=lambda t: (-(quota[t] - take[t]), t))[: n - sum(take.values())]:
+        take[t] += 1
+    chosen = set()
+    for t in sorted(by_type):
+        chosen.update(q.id for q in rng.sample(by_type[t], take[t]))
+    return [q for q in questions if q.id in chosen]
+
+
+def select_questions(limit: int | None = None, seed: int = 42, root: str | Path | None = None) -> dict[str, list]:
+    """The test questions by split: ``test_seen``, ``test_unseen``, ``unanswerable``, and ``multi_doc``
+    (the multi-document questions among the first two). ``limit`` samples that many per split."""
+    from ..data import load_questions
+
+    rng = random.Random(seed)
+    out = {}
+    for split in QUESTION_SPLITS:
+        qs = load_questions(split, root=root)
+        if not qs:
+            raise ValueError(f"no questions in split {split!r} (data folder {root or 'default'})")
+        out[split] = _stratified_sample(qs, limit, rng) if limit else qs
+    out["multi_doc"] = [q for s in ("test_seen", "test_unseen") for q in out[s] if q.type == "multi_doc"]
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# the index (cached under <cache>/compare/index-<key>/)
+
+
+def kb_documents(version: str, root: str | Path | None = None) -> list:
+    """The knowledge base as documents for :class:`ragft.rag.RagIndex`.
+
+    The path is version-neutral (``kb/<file>``), because it is part of a document's content hash:
+    with the real folder in it, every document would look changed between v1 and v2.
+    """
+    from ..data import load_kb
+    from ..rag.loading import Document
+
+    return [Document(id=d.id, title=d.title, text=d.text, path=f"kb/{Path(d.path).name}", updated=d.updated,
+                     access=d.access, groups=list(d.groups or [])) for d in load_kb(version, root)]
+
+
+def cached_index(version: str, cfg: CompareConfig, *, progress: bool = False):
+    """``(index, info)``: the index of KB ``version``, built once and reloaded afterwards.
+
+    Built with the embedding cache switched off, so ``info["seconds"]`` is the true cost of building
+    it (chunking + embedding every chunk); ``info["cached"]`` says whether this call reused it.
+    """
+    from ..models import embedder_id
+    from ..rag import ChunkingConfig, Embedder, RagIndex, doc_hash
+
+    docs = kb_documents(version, cfg.data_root)
+    chunking = ChunkingConfig(chunk_size=cfg.chunk_size, overlap=cfg.overlap)
+    payload = json.dumps({"embedder": embedder_id(), "chunking": chunking.to_dict(),
+                          "docs": sorted(doc_hash(d) for d in docs)}, sort_keys=True)
+    key = hashlib.sha256(payload.encode()).hexdigest()[:16]
+    folder = cfg.cache_root_path() / "compare" / f"index-{version}-{key}"
+    record_path = folder / "build.json"
+    if record_path.is_file():
+        try:
+            info = json.loads(record_path.read_text())
+            index = RagIndex.load(folder / "index")
+            info["cached"] = True
+            return index, info
+        except Exception as err:  # an unreadable cache is rebuilt, never trusted
+            print(f"warning: rebuilding the cached index at {folder} ({err})", file=sys.stderr)
+    start = time.perf_counter()
+    index = RagIndex.build(docs, chunking=chunking, embedder=Embedder(cache=False), progress=progress)
+    seconds = time.perf_counter() - start
+    info = {"version": version, "seconds": seconds, "chunks": len(index), "documents": len(docs),
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    try:
+        index.save(tmp / "index")
+        (tmp / "build.json").write_text(json.dumps(info, indent=1))
+        if folder.exists():
+            shutil.rmtree(folder)
+        tmp.rename(folder)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    index = RagIndex.load(folder / "index")
+    info["cached"] = False
+    return index, info
+
+
+# --------------------------------------------------------------------------------------------------
+# adapters
+
+
+def knowledge_questions(cfg: CompareConfig) -> list:
+    """The facts the knowledge adapter is taught: the fine-tuning lab's choice
+    (:func:`ragft.finetune.recipes.knowledge_questions`), the train questions whose facts
+    ``test_seen`` asks about in other words; read from ``cfg.data_root``."""
+    from ..data import load_questions
+
+    seen_facts = {q.fact_id for q in load_questions("test_seen", root=cfg.data_root)}
+    return [q for q in load_questions("train", root=cfg.data_root) if q.fact_id in seen_facts]
+
+
+def knowledge_training_examples(cfg: CompareConfig, version: str = "v1") -> list[dict]:
+    """The knowledge adapter's examples, with the answers of KB ``version`` (v2: the retraining)."""
+    from ..finetune import knowledge_examples
+
+    train = knowledge_questions(cfg)
+    if version != "v1":
+        train = [{"question": q.question, "answers": q.answers_for(version), "paraphrases": q.paraphrases} for q in train]
+    return knowledge_examples(train, paraphrases=bool(cfg.knowledge.get("paraphrases")))
+
+
+def _train_kwargs(settings: dict, seed: int) -> dict:
+    keys = ("epochs", "lr", "rank", "alpha", "batch_size", "max_length", "target_modules", "dropout", "system")
+    out = {k: settings[k] for k in keys if k in settings}
+    if "target_modules" in out:
+        out["target_modules"] = tuple(out["target_modules"])
+    out["seed"] = seed
+    return out
+
+
+def knowledge_adapter(cfg: CompareConfig, backend: Backend, version: str = "v1"):
+    """Train (or reuse) the knowledge adapter for KB ``version``; returns its ``TrainResult``.
+
+    For v1 this is exactly :func:`ragft.finetune.recipes.knowledge_adapter` (same examples, settings
+    and name, so the fine-tuning lab's cached adapter is reused); ``cfg.knowledge`` may override the
+    settings (``paraphrases``, ``epochs``, ``lr``, ...).
+    """
+    from ..finetune import recipes
+
+    paraphrases = bool(cfg.knowledge.get("paraphrases"))
+    settings = dict(recipes.KNOWLEDGE_AUGMENTED if paraphrases else recipes.KNOWLEDGE)
+    settings.update({k: v for k, v in cfg.knowledge.items() if k != "paraphrases"})
+    name = "knowledge-paraphrases" if paraphrases else "knowledge"
+    if version != "v1":
+        name += f"-{version}"
+    return backend.train(name, knowledge_training_examples(cfg, version), progress=cfg.progress,
+                         **_train_kwargs(settings, cfg.seed))
+
+
+def raft_training_examples(cfg: CompareConfig, index) -> list:
+    """RAFT examples (see :mod:`ragft.compare.raft`) for a seeded sample of the train questions."""
+    from ..data import load_questions
+
+    train = [q for q in load_questions("train", root=cfg.data_root) if q.answers]
+    n = cfg.raft.get("n_questions")
+    if n and n < len(train):
+        train = _stratified_sample(train, int(n), random.Random(cfg.seed))
+    return raft_examples(train, index, k=cfg.k, p_oracle=float(cfg.raft["p_oracle"]), depth=int(cfg.raft["depth"]),
+                         seed=cfg.seed, template=cfg.template,
+                         abstain_without_oracle=bool(cfg.raft.get("abstain_without_oracle", False)))
+
+
+def raft_adapter(cfg: CompareConfig, backend: Backend, index):
+    """Train (or reuse) the RAFT adapter. Returns ``(TrainResult, info)``.
+
+    Two choices keep the run within a few minutes on two CPU cores (the prompts are long):
+
+    * examples longer than ``raft["max_tokens"]`` are dropped, and ``max_length`` is set to the longest
+      one kept, so no answer is cut off by truncation;
+    * LoRA goes on the attention projections of the top ``raft["top_layers"]`` layers only. The
+      backward pass then stops at the lowest adapted layer instead of running through the whole
+      network, which roughly halves the cost of a training step.
+    """
+    examples = raft_training_examples(cfg, index)
+    settings = dict(cfg.raft)
+    info = {"questions": len(examples), "with_oracle": sum(ex.has_oracle for ex in examples)}
+    try:
+        model, tokenizer = backend.load(None)
+        n_layers = int(model.config.num_hidden_layers)
+        lengths = [len(tokenizer(tokenizer.apply_chat_template(ex.messages, tokenize=False),
+                                 add_special_tokens=False)["input_ids"]) for ex in examples]
+        del model
+    except AttributeError:  # a stand-in backend without a real model
+        n_layers, lengths = 0, [0] * len(examples)
+    limit = int(settings.pop("max_tokens", 512))
+    kept = [ex for ex, n in zip(examples, lengths, strict=True) if n <= limit]
+    if not kept:
+        raise ValueError(f"every RAFT example is longer than {limit} tokens; raise raft['max_tokens'] or lower k")
+    kept_lengths = [n for n in lengths if n <= limit]
+    info.update(dropped_too_long=len(examples) - len(kept), used=len(kept), mean_tokens=float(np.mean(kept_lengths)))
+    if "max_length" not in settings:
+        settings["max_length"] = int(np.ceil((max(kept_lengths) + 1) / 32) * 32) if max(kept_lengths) else 1024
+    top = int(settings.pop("top_layers", 0) or 0)
+    if top and n_layers and "target_modules" not in settings:
+        settings["target_modules"] = tuple(f"layers.{i}.self_attn.{proj}" for i in range(max(0, n_layers - top), n_layers)
+                                           for proj in ("q_proj", "v_proj"))
+    result = backend.train("raft", [ex.to_example() for ex in kept], progress=cfg.progress,
+                           **_train_kwargs(settings, cfg.seed))
+    return result, info
+
+
+# --------------------------------------------------------------------------------------------------
+# scoring
+
+
+def score_answer(answer: str, question, *, gold: Sequence[str] | None = None) -> dict[str, Any]:
+    """``correct``, ``f1`` and ``abstained`` for one answer.
+
+    An answerable question is correct when an accepted answer occurs in the reply; an unanswerable
+    one is correct when the model abstains (as in :func:`ragft.rag.evaluate`).
+    """
+    aliases = list(gold if gold is not None else (question.answers or []))
+    answerable = bool(aliases) and question.type != "unanswerable"
+    abstained = M.is_abstention(answer)
+    return {
+        "answerable": answerable,
+        "correct": bool(M.answer_correct(answer, aliases)) if answerable else abstained,
+        "f1": M.token_f1(answer, aliases) if answerable else float(abstained),
+        "abstained": abstained,
+    }
+
+
+def _mean(values: Sequence[float]) -> float:
+    return float(np.mean(values)) if len(values) else float("nan")
+
+
+def _pct(values: Sequence[float], q: float) -> float:
+    return float(np.percentile(values, q)) if len(values) else float("nan")
+
+
+def summarize(records: Sequence[dict], *, seed: int = 42) -> dict[str, Any]:
+    """Aggregate per-question records of one system and one split into the reported metrics."""
+    correct = [float(r["correct"]) for r in records]
+    latency = [r["retrieval_ms"] + r["generation_ms"] for r in records]
+    lo, hi = M.bootstrap_ci(correct, seed=seed)
+    return {
+        "n": len(records),
+        "accuracy": _mean(correct),
+        "ci95": [lo, hi],
+        "f1": _mean([r["f1"] for r in records]),
+        "abstain": _mean([float(r["abstained"]) for r in records]),
+        "latency_ms_p50": _pct(latency, 50),
+        "latency_ms_p95": _pct(latency, 95),
+        "retrieval_ms_p50": _pct([r["retrieval_ms"] for r in records], 50),
+        "retrieval_ms_p95": _pct([r["retrieval_ms"] for r in records], 95),
+        "generation_ms_p50": _pct([r["generation_ms"] for r in records], 50),
+        "generation_ms_p95": _pct([r["generation_ms"] for r in records], 95),
+        "prompt_tokens": _mean([r["prompt_tokens"] for r in records]),
+        "new_tokens": _mean([r["new_tokens"] for r in records]),
+        "from_cache": int(sum(bool(r["from_cache"]) for r in records)),
+    }
+
+
+def split_records(records: Sequence[dict], split: str) -> list[dict]:
+    """Records of one reported split (``multi_doc`` = multi-document questions of the two test splits)."""
+    if split == "multi_doc":
+        return [r for r in records if r["type"] == "multi_doc" and r["split"] in ("test_seen", "test_unseen")]
+    return [r for r in records if r["split"] == split]
+
+
+def summarize_update(before: Sequence[str], after: Sequence[str], questions: Sequence, *, seed: int = 42) -> dict:
+    """Changed-fact accuracy (against the v2 answers) and stale rate (still the v1 answer), before and after."""
+
+    def rates(answers):
+        current = [float(M.answer_correct(a, q.v2_answers or [])) for a, q in zip(answers, questions, strict=True)]
+        stale = [float(M.answer_correct(a, q.v1_answers or q.answers) and not M.answer_correct(a, q.v2_answers or []))
+                 for a, q in zip(answers, questions, strict=True)]
+        return current, stale
+
+    cur_b, stale_b = rates(before)
+    cur_a, stale_a = rates(after)
+    return {
+        "n": len(questions),
+        "changed_accuracy": _mean(cur_a),
+        "changed_ci95": list(M.bootstrap_ci(cur_a, seed=seed)),
+        "stale_rate": _mean(stale_a),
+        "changed_accuracy_before": _mean(cur_b),
+        "stale_rate_before": _mean(stale_b),
+    }
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (MB)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024 / 1024 if sys.platform == "darwin" else peak / 1024
+
+
+# --------------------------------------------------------------------------------------------------
+# the run
+
+
+def _prompts_for(system: str, questions: Sequence, rag_prompts: dict[str, list]) -> list:
+    from ..finetune import KNOWLEDGE_SYSTEM
+    from ..models import to_messages
+    from ..rag import build_closed_book_prompt
+
+    if RETRIEVAL[system]:
+        return [rag_prompts[q.id] for q in questions]
+    if system == "ft":  # the fine-tuned model is asked exactly as it was trained
+        return [to_messages(q.question, KNOWLEDGE_SYSTEM) for q in questions]
+    return [build_closed_book_prompt(q.question) for q in questions]
+
+
+def run_comparison(cfg: CompareConfig | None = None, *, backend: Backend | None = None):
+    """Evaluate every system in ``cfg.systems`` and run the update experiment; returns :class:`Results`."""
+    from .. import __version__, set_seed
+    from ..rag import Embedder, RagIndex, RagPipeline
+    from .report import Results, environment
+
+    cfg = cfg or CompareConfig()
+    backend = backend or Backend()
+    set_seed(cfg.seed)
+    start = time.perf_counter()
+    say = (lambda msg: print(f"[compare] {msg}", file=sys.stderr, flush=True)) if cfg.progress else (lambda msg: None)
+
+    by_split = select_questions(cfg.limit, cfg.seed, cfg.data_root)
+    questions = [q for s in QUESTION_SPLITS for q in by_split[s]]
+    changed = [q for q in questions if q.type == "changed" and q.v2_answers and q.split in ("test_seen", "test_unseen")]
+    run_update = cfg.update and bool(changed)
+    uses_index = any(RETRIEVAL[s] for s in cfg.systems)
+    cache = AnswerCache(cfg.cache_root_path() / "answers") if cfg.use_cache else None
+    costs: dict[str, dict] = {s: {} for s in cfg.systems}
+    notes: list[str] = []
+
+    # retrieval (shared by rag, ft_rag and raft)
+    rag_prompts: dict[str, list] = {}
+    after_prompts: dict[str, list] = {}
+    retrieval_ms: dict[str, float] = defaultdict(float)
+    after_retrieval_ms: dict[str, float] = defaultdict(float)
+    index_info: dict = {}
+    update_info: dict = {}
+    index = None
+    if uses_index:
+        say("loading the v1 index")
+        index, index_info = cached_index("v1", cfg, progress=cfg.progress)
+        pipe = RagPipeline(None, None, index, k=cfg.k, template=cfg.template)
+        index.embedder.embed_queries(["warm-up"])  # load the embedder before the clock starts
+        hits, embed_ms, search_ms = pipe.retrieve([q.question for q in questions])
+        for q, p in zip(questions, pipe.prompts([q.question for q in questions], hits), strict=True):
+            rag_prompts[q.id] = p
+            retrieval_ms[q.id] = (embed_ms + search_ms) / len(questions)
+        if run_update:
+            say("updating a copy of the index to KB v2")
+            index_v2 = RagIndex.load(index.path)
+            index_v2.embedder = Embedder(cache=False)  # time the real cost: changed chunks are embedded again
+            index_v2.embedder.embed_queries(["warm-up"])
+            report = index_v2.update(kb_documents("v2", cfg.data_root))
+            update_info = {"seconds": report.seconds, "docs_added": report.docs_added,
+                           "docs_updated": report.docs_updated, "docs_removed": report.docs_removed,
+                           "docs_unchanged": report.docs_unchanged, "chunks_added": report.chunks_added,
+                           "chunks_removed": report.chunks_removed, "chunks_total": report.chunks_total}
+            pipe2 = RagPipeline(None, None, index_v2, k=cfg.k, template=cfg.template)
+            hits2, e2, s2 = pipe2.retrieve([q.question for q in changed])
+            for q, p in zip(changed, pipe2.prompts([q.question for q in changed], hits2), strict=True):
+                after_prompts[q.id] = p
+                after_retrieval_ms[q.id] = (e2 + s2) / len(changed)
+
+    # adapters (trained once, then reused from the adapter cache)
+    adapters: dict[str, Any] = {}
+    raft_info: dict = {}
+    if any(ADAPTER[s] == "knowledge" for s in cfg.systems):
+        say("knowledge adapter (cached after the first run)")
+        adapters["knowledge"] = knowledge_adapter(cfg, backend)
+    if "raft" in cfg.systems:
+        say("RAFT adapter (cached after the first run)")
+        adapters["raft"], raft_info = raft_adapter(cfg, backend, index)
+    if run_update and cfg.ft_update == "retrain" and "knowledge" in adapters:
+        say("retraining the knowledge adapter on the v2 facts")
+        adapters["knowledge-v2"] = knowledge_adapter(cfg, backend, "v2")
+
+    records: list[dict] = []
+    update: dict[str, dict] = {}
+    for system in cfg.systems:
+        t0 = time.perf_counter()
+        kind = ADAPTER[system]
+        adapter_dir = adapters[kind].adapter_dir if kind else None
+        model, tokenizer = backend.load(adapter_dir)
+        prompts = _prompts_for(system, questions, rag_prompts)
+        extra = []  # the changed-fact questions after the update, when they need a new answer
+        if run_update and RETRIEVAL[system] and not (cfg.ft_update == "retrain" and kind == "knowledge"):
+            extra = [after_prompts[q.id] for q in changed]
+        gen = cached_generate(backend.generate, model, tokenizer, prompts + extra, render=backend.render,
+                              fingerprint=backend.fingerprint(adapter_dir), cache=cache,
+                              max_new_tokens=cfg.max_new_tokens, batch_size=cfg.batch_size,
+                              progress=system if cfg.progress else False, read=not cfg.refresh_cache)
+        del model
+        gc.collect()
+        for i, q in enumerate(questions):
+            rec = {"system": system, "id": q.id, "split": q.split, "type": q.type, "question": q.question,
+                   "answer": gen.texts[i], "gold": list(q.answers or []),
+                   **score_answer(gen.texts[i], q),
+                   "retrieval_ms": retrieval_ms[q.id] if RETRIEVAL[system] else 0.0,
+                   "generation_ms": gen.per_item_seconds[i] * 1000, "prompt_tokens": gen.prompt_tokens[i],
+                   "new_tokens": gen.new_tokens[i], "from_cache": gen.from_cache[i]}
+            records.append(rec)
+        if run_update:
+            answers = {q.id: gen.texts[i] for i, q in enumerate(questions)}
+            before = [answers[q.id] for q in changed]
+            if extra:
+                after = gen.texts[len(questions):]
+            else:
+                after = before
+            update[system] = {"_before": before, "_after": after}
+        cost = costs[system]
+        cost["seconds"] = time.perf_counter() - t0
+        cost["generated"] = len(gen.texts) - gen.n_cached
+        cost["from_cache"] = gen.n_cached
+        cost["generation_seconds"] = gen.seconds
+        cost["peak_rss_mb"] = peak_rss_mb()
+        prep = 0.0
+        prep_parts = []
+        if RETRIEVAL[system]:
+            prep += index_info["seconds"]
+            prep_parts.append(f"index build {index_info['seconds']:.1f} s" + (" (cached)" if index_info["cached"] else ""))
+        if kind:
+            tr = adapters[kind]
+            prep += tr.seconds
+            prep_parts.append(f"{kind} training {tr.seconds:.1f} s" + (" (cached)" if tr.cached else ""))
+            cost["train_seconds"] = tr.seconds
+            cost["train_cached"] = bool(tr.cached)
+            cost["adapter_mb"] = tr.adapter_bytes / 1e6
+            cost["train_examples"] = tr.n_examples
+            cost["train_steps"] = tr.steps
+        if RETRIEVAL[system]:
+            cost["index_seconds"] = index_info["seconds"]
+            cost["index_cached"] = bool(index_info["cached"])
+        cost["prep_seconds"] = prep
+        cost["prep"] = ", ".join(prep_parts) or "none"
+        say(f"{system}: {cost['generated']} answers generated, {cost['from_cache']} reused, {cost['seconds']:.1f} s")
+
+    # retrained knowledge adapter: the fine-tuned systems answer the changed questions again
+    if run_update and "knowledge-v2" in adapters:
+        tr2 = adapters["knowledge-v2"]
+        model, tokenizer = backend.load(tr2.adapter_dir)
+        for system in [s for s in cfg.systems if ADAPTER[s] == "knowledge"]:
+            prompts = [after_prompts[q.id] for q in changed] if RETRIEVAL[system] else _prompts_for(system, changed, {})
+            gen = cached_generate(backend.generate, model, tokenizer, prompts, render=backend.render,
+                                  fingerprint=backend.fingerprint(tr2.adapter_dir), cache=cache,
+                                  max_new_tokens=cfg.max_new_tokens, batch_size=cfg.batch_size,
+                                  read=not cfg.refresh_cache)
+            update[system]["_after"] = gen.texts
+        del model
+        gc.collect()
+
+    if run_update:
+        for system in cfg.systems:
+            raw = update[system]
+            u = summarize_update(raw.pop("_before"), raw.pop("_after"), changed, seed=cfg.seed)
+            kind = ADAPTER[system]
+            index_seconds = update_info.get("seconds", 0.0) if RETRIEVAL[system] else 0.0
+            parts = []
+            if kind == "knowledge" and "knowledge-v2" in adapters:
+                tr2 = adapters["knowledge-v2"]
+                parts.append("retrained the knowledge adapter on the v2 facts" + (" (training time from the adapter cache)" if tr2.cached else ""))
+                u["retrain_seconds"] = tr2.seconds
+            elif kind == "knowledge":
+                parts.append("kept the old knowledge adapter")
+                u["retrain_seconds_estimate"] = adapters["knowledge"].seconds  # same amount of data as the v1 training
+            elif kind == "raft":
+                parts.append("kept the RAFT adapter")
+            if RETRIEVAL[system]:
+                parts.append("updated the index in place (changed documents re-embedded)")
+            seconds = index_seconds + u.get("retrain_seconds", 0.0)
+            method = "; ".join(parts) or "nothing to update: the model's weights stay as they are"
+            u["update_seconds"] = seconds
+            u["update_method"] = method
+            update[system] = u
+
+    results_config = cfg.to_dict()
+    results_config.update(
+        n_questions={s: len(by_split[s]) for s in SPLITS},
+        n_changed=len(changed),
+        index=index_info,
+        index_update=update_info,
+        raft_data=raft_info,
+        answer_cache=str(cache.path) if cache is not None else None,
+        ragft_version=__version__,
+    )
+    systems = {}
+    for system in cfg.systems:
+        recs = [r for r in records if r["system"] == system]
+        systems[system] = {split: summarize(split_records(recs, split), seed=cfg.seed) for split in SPLITS}
+    if cache is not None:
+        cache.close()
+    total = time.perf_counter() - start
+    if not run_update and cfg.update:
+        notes.append("no changed-fact questions among the selected questions: the update experiment was skipped")
+    return Results(systems=systems, update=update, config=results_config, costs=costs, records=records,
+                   environment=environment(), seconds=total, notes=notes)

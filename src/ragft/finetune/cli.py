@@ -1,0 +1,74 @@
+"""``ragft finetune DATA.jsonl --output ADAPTER_DIR``: LoRA fine-tuning from the command line."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..cli import UsageError
+from .train import DEFAULTS
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "finetune",
+        help="LoRA fine-tune the generator on a JSONL file",
+        description="LoRA fine-tune the course generator on a JSONL file of "
+                    '{"question", "answer"} or {"messages": [...]} lines, and save the adapter. '
+                    "Use it with `ragft ask --adapter ADAPTER_DIR`.",
+    )
+    p.add_argument("data", type=Path, metavar="DATA.jsonl", help="training examples, one JSON object a line")
+    p.add_argument("--output", "-o", type=Path, required=True, metavar="ADAPTER_DIR",
+                   help="folder to write the adapter to (must not exist, unless --force)")
+    p.add_argument("--epochs", type=float, default=DEFAULTS["epochs"], help="passes over the data (default %(default)s)")
+    p.add_argument("--lr", type=float, default=DEFAULTS["lr"], help="learning rate (default %(default)s)")
+    p.add_argument("--rank", type=int, default=DEFAULTS["rank"], help="LoRA rank r (default %(default)s)")
+    p.add_argument("--alpha", type=int, default=None, help="LoRA alpha (default: 2 x rank)")
+    p.add_argument("--batch-size", type=int, default=DEFAULTS["batch_size"], help="examples per step (default %(default)s)")
+    p.add_argument("--all-linear", action="store_true",
+                   help="adapt every linear layer (attention and MLP) instead of q_proj/v_proj only")
+    p.add_argument("--system", default=None, help="system prompt added to every example (use the same one when asking)")
+    p.add_argument("--seed", type=int, default=42, help="random seed (default %(default)s)")
+    p.add_argument("--force", action="store_true", help="replace ADAPTER_DIR if it already exists")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from .data import load_training_data
+    from .train import ALL_LINEAR, DEFAULT_TARGET_MODULES, train_lora
+
+    if args.epochs <= 0:
+        raise UsageError(f"--epochs must be positive, got {args.epochs}")
+    if args.lr <= 0:
+        raise UsageError(f"--lr must be positive, got {args.lr} (try 1e-3)")
+    if args.rank < 1 or args.batch_size < 1:
+        raise UsageError("--rank and --batch-size must be at least 1")
+    out: Path = args.output
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out} is a file, not a folder; choose another --output")
+    if out.is_dir() and any(out.iterdir()) and not args.force:
+        raise UsageError(f"{out} already exists; pass --force to replace it, or choose another --output")
+    examples = load_training_data(args.data)  # raises TrainingDataError (a UsageError) naming file:line
+    print(f"training on {len(examples)} examples from {args.data}")
+    result = train_lora(
+        examples,
+        output_dir=out,
+        epochs=args.epochs,
+        lr=args.lr,
+        rank=args.rank,
+        alpha=args.alpha if args.alpha is not None else 2 * args.rank,
+        target_modules=ALL_LINEAR if args.all_linear else DEFAULT_TARGET_MODULES,
+        batch_size=args.batch_size,
+        system=args.system,
+        seed=args.seed,
+        overwrite=args.force,
+        progress=not args.quiet,
+    )
+    print(f"trainable parameters: {result.trainable_params:,} of {result.total_params:,} "
+          f"({result.trainable_percent:.2f}%)")
+    print(f"training time:        {result.seconds:.1f} s ({result.steps} steps)")
+    print(f"final loss:           {result.final_loss:.4f}")
+    print(f"adapter:              {result.adapter_dir} ({result.adapter_mb:.1f} MB)")
+    print(f"try it:               ragft ask --adapter {result.adapter_dir} \"<your question>\"")
+    return 0

@@ -1,0 +1,392 @@
+"""LoRA fine-tuning of the course generator with peft and the Hugging Face ``Trainer``.
+
+The pieces, in the order :func:`train_lora` uses them:
+
+1. :func:`encode_example` renders an example with the model's chat template and tokenizes it. Labels
+   are a copy of the token ids with ``-100`` on every token that is *not* part of an assistant reply
+   (system prompt, question, chat markers), so the loss, and therefore the learning, is only about
+   the answers. ``-100`` is the index PyTorch's cross-entropy ignores.
+2. ``DataCollatorForSeq2Seq`` pads a batch on the right and pads the labels with ``-100`` too (the pad
+   token of SmolLM2 is its end-of-turn token, so padding labels with the pad id would teach the model
+   to emit end-of-turn everywhere).
+3. ``peft.get_peft_model`` freezes the base model and adds the low-rank matrices A and B next to the
+   chosen projection layers; the ``Trainer`` then runs AdamW on those few parameters only.
+4. The adapter (a few MB) is saved with ``save_pretrained`` next to ``ragft_train.json``, a record of
+   the training configuration and metrics, written to a temporary folder and renamed into place.
+
+:func:`cached_adapter` keys a trained adapter by a hash of its data, configuration and base model, so
+a later lab gets the same adapter back in a second instead of training again. :func:`load_finetuned`
+puts an adapter back on the base model for :func:`ragft.models.generate`.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .. import config
+from ..cli import UsageError
+from .data import check_example, to_messages
+
+#: bump to invalidate every cached adapter (change of data encoding or training recipe)
+ADAPTER_FORMAT = 1
+TRAIN_RECORD = "ragft_train.json"
+
+DEFAULT_TARGET_MODULES = ("q_proj", "v_proj")
+#: every linear layer of a Llama-style block (attention and MLP); more capacity, about 4x the parameters
+ALL_LINEAR = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+
+DEFAULTS = dict(
+    epochs=3.0,
+    lr=2e-3,
+    rank=8,
+    alpha=16,
+    dropout=0.05,
+    target_modules=DEFAULT_TARGET_MODULES,
+    batch_size=8,
+    max_length=192,
+    warmup_steps=0.06,
+    scheduler="linear",
+    weight_decay=0.0,
+)
+
+
+class AdapterError(UsageError, ValueError):
+    """A folder is not a usable adapter, or an output folder would be overwritten."""
+
+
+@dataclass
+class TrainResult:
+    """What a LoRA run produced: where the adapter is, what it cost, how the loss went."""
+
+    adapter_dir: str
+    seconds: float
+    trainable_params: int
+    total_params: int
+    trainable_percent: float
+    final_loss: float
+    loss_history: list[tuple[int, float]] = field(default_factory=list)
+    adapter_bytes: int = 0
+    n_examples: int = 0
+    steps: int = 0
+    config: dict = field(default_factory=dict)
+    base_model: str = ""
+    cached: bool = False  # True when cached_adapter found it instead of training
+
+    @property
+    def adapter_mb(self) -> float:
+        return self.adapter_bytes / 1e6
+
+    def summary(self) -> str:
+        """One line for printing: parameters, time, loss, size."""
+        origin = " (from cache)" if self.cached else ""
+        return (f"trainable parameters {self.trainable_params:,} of {self.total_params:,} "
+                f"({self.trainable_percent:.2f}%), {self.steps} steps in {self.seconds:.1f} s{origin}, "
+                f"final loss {self.final_loss:.3f}, adapter {self.adapter_mb:.1f} MB at {self.adapter_dir}")
+
+    @classmethod
+    def from_dir(cls, adapter_dir: str | Path) -> TrainResult:
+        """Read the ``ragft_train.json`` record of an adapter folder."""
+        record = json.loads((Path(adapter_dir) / TRAIN_RECORD).read_text())
+        known = {k: record[k] for k in cls.__dataclass_fields__ if k in record}
+        known["loss_history"] = [tuple(x) for x in known.get("loss_history", [])]
+        known["adapter_dir"] = str(adapter_dir)
+        return cls(**known)
+
+
+# --------------------------------------------------------------------------------------------------
+# encoding: chat template + loss mask
+
+
+def encode_example(tokenizer, example: dict, *, system: str | None = None, max_length: int = 192) -> dict:
+    """Tokenize one example; labels are ``-100`` on every token outside the assistant replies.
+
+    Written out by hand because the masking is the point: we find the character span of each
+    assistant reply (its text plus the end-of-turn marker, so the model learns to stop) by rendering
+    the chat template up to that reply, then keep the labels of the tokens inside those spans.
+    """
+    messages = to_messages(check_example(example), system)
+    full = tokenizer.apply_chat_template(messages, tokenize=False)
+    spans = []
+    for i, m in enumerate(messages):
+        if m["role"] != "assistant":
+            continue
+        before = tokenizer.apply_chat_template(messages[:i], tokenize=False, add_generation_prompt=True)
+        upto = tokenizer.apply_chat_template(messages[: i + 1], tokenize=False)
+        if not (full.startswith(before) and full.startswith(upto)):
+            raise ValueError("this tokenizer's chat template does not render prefixes consistently; "
+                             "pass examples in question/answer form")
+        end = upto.rstrip("\n")  # keep the end-of-turn marker, drop the newline after it
+        spans.append((len(before), len(end)))
+    enc = tokenizer(full, add_special_tokens=False, return_offsets_mapping=True, truncation=True,
+                    max_length=max_length)
+    labels = [
+        tok if any(s <= start < e for s, e in spans) else -100
+        for tok, (start, _) in zip(enc["input_ids"], enc["offset_mapping"])
+    ]
+    return {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"], "labels": labels}
+
+
+def make_collator(tokenizer):
+    """Pads ``input_ids`` with the pad token and ``labels`` with -100 (on the right)."""
+    from transformers import DataCollatorForSeq2Seq
+
+    tok = copy.copy(tokenizer)
+    tok.padding_side = "right"
+    return DataCollatorForSeq2Seq(tok, padding=True, label_pad_token_id=-100, return_tensors="pt")
+
+
+# --------------------------------------------------------------------------------------------------
+# training
+
+
+def _base_model_id() -> str:
+    """Identifies the base weights an adapter belongs to (part of the cache key, checked on load)."""
+    from .. import models
+
+    name = config.generator_name()
+    if name == config.BUNDLED:
+        return f"{config.GENERATOR_NAME}:{models.generator_cache_dir().name}"
+    return name
+
+
+def _dir_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def _quiet_progress_callback():
+    from transformers.trainer_callback import ProgressCallback
+
+    class LossInBar(ProgressCallback):
+        """The Trainer's progress bar, showing the latest loss instead of printing every log line."""
+
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            if self.training_bar is not None and logs and "loss" in logs:
+                self.training_bar.set_postfix(loss=f"{logs['loss']:.3f}", refresh=False)
+
+    return LossInBar
+
+
+def train_lora(
+    examples: Sequence[dict],
+    *,
+    output_dir: str | Path | None = None,
+    epochs: float = DEFAULTS["epochs"],
+    lr: float = DEFAULTS["lr"],
+    rank: int = DEFAULTS["rank"],
+    alpha: int = DEFAULTS["alpha"],
+    target_modules: Sequence[str] = DEFAULTS["target_modules"],
+    batch_size: int = DEFAULTS["batch_size"],
+    max_length: int = DEFAULTS["max_length"],
+    dropout: float = DEFAULTS["dropout"],
+    seed: int = 42,
+    system: str | None = None,
+    overwrite: bool = False,
+    progress: bool = True,
+) -> TrainResult:
+    """Fine-tune the course generator with LoRA on ``examples`` and save the adapter.
+
+    ``examples`` are ``{"question", "answer"}`` or ``{"messages": [...]}`` dicts. ``system`` is a
+    system prompt added to every example that has none (use the same one when you generate).
+    ``output_dir`` defaults to a new folder under ``<cache>/adapters/``; an existing non-empty folder
+    is only replaced with ``overwrite=True``. Returns a :class:`TrainResult`.
+    """
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import Trainer, TrainingArguments
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
+
+    from .. import models, set_seed
+
+    examples = [check_example(ex, f"example {i + 1}") for i, ex in enumerate(examples)]
+    if not examples:
+        raise ValueError("train_lora() needs at least one example")
+    if epochs <= 0 or lr <= 0 or rank < 1 or batch_size < 1:
+        raise ValueError(f"epochs, lr, rank and batch_size must be positive (got {epochs}, {lr}, {rank}, {batch_size})")
+    if output_dir is None:
+        root = config.cache_dir() / "adapters"
+        root.mkdir(parents=True, exist_ok=True)
+        output_dir = Path(tempfile.mkdtemp(prefix="run-", dir=root))
+        overwrite = True
+    output_dir = Path(output_dir)
+    if output_dir.exists() and any(output_dir.iterdir()) and not overwrite:
+        raise AdapterError(f"{output_dir} already exists and is not empty; choose another folder or pass "
+                           "overwrite=True (--force on the command line) to replace it")
+
+    set_seed(seed)
+    model, tokenizer = models.load_generator(progress=False)
+    lora = LoraConfig(task_type="CAUSAL_LM", r=rank, lora_alpha=alpha, lora_dropout=dropout,
+                      target_modules=list(target_modules), bias="none")
+    model = get_peft_model(model, lora)
+    trainable, total = model.get_nb_trainable_parameters()
+    data = [encode_example(tokenizer, ex, system=system, max_length=max_length) for ex in examples]
+
+    work = Path(tempfile.mkdtemp(prefix=".training-", dir=output_dir.parent if output_dir.parent.exists() else None))
+    try:
+        args = TrainingArguments(
+            output_dir=str(work / "trainer"),
+            num_train_epochs=epochs,
+            learning_rate=lr,
+            per_device_train_batch_size=batch_size,
+            lr_scheduler_type=DEFAULTS["scheduler"],
+            warmup_steps=DEFAULTS["warmup_steps"],
+            weight_decay=DEFAULTS["weight_decay"],
+            logging_steps=1,
+            save_strategy="no",
+            report_to=[],
+            use_cpu=True,
+            seed=seed,
+            data_seed=seed,
+            disable_tqdm=not progress,
+            dataloader_num_workers=0,
+            dataloader_pin_memory=False,
+            remove_unused_columns=False,
+            train_sampling_strategy="group_by_length",  # batches of similar length waste less padding
+            optim="adamw_torch",
+        )
+        trainer = Trainer(model=model, args=args, train_dataset=data, data_collator=make_collator(tokenizer))
+        trainer.remove_callback(PrinterCallback)  # without a bar it would print every log line
+        if progress:
+            trainer.remove_callback(ProgressCallback)
+            trainer.add_callback(_quiet_progress_callback())
+        model.train()
+        start = time.perf_counter()
+        trainer.train()
+        seconds = time.perf_counter() - start
+        model.eval()
+        history = [(int(h["step"]), float(h["loss"])) for h in trainer.state.log_history if "loss" in h]
+
+        staged = work / "adapter"
+        model.save_pretrained(staged)
+        settings = dict(epochs=epochs, lr=lr, rank=rank, alpha=alpha, dropout=dropout,
+                        target_modules=list(target_modules), batch_size=batch_size, max_length=max_length,
+                        seed=seed, system=system, scheduler=DEFAULTS["scheduler"],
+                        warmup_steps=DEFAULTS["warmup_steps"], format=ADAPTER_FORMAT)
+        result = TrainResult(
+            adapter_dir=str(output_dir),
+            seconds=seconds,
+            trainable_params=int(trainable),
+            total_params=int(total),
+            trainable_percent=100.0 * trainable / total,
+            final_loss=history[-1][1] if history else float("nan"),
+            loss_history=history,
+            adapter_bytes=0,
+            n_examples=len(examples),
+            steps=int(trainer.state.global_step),
+            config=settings,
+            base_model=_base_model_id(),
+        )
+        result.adapter_bytes = _dir_bytes(staged)  # peft's files; the small JSON record is not counted
+        record = asdict(result)
+        record.update(torch=torch.__version__, created=time.strftime("%Y-%m-%dT%H:%M:%S"))
+        (staged / TRAIN_RECORD).write_text(json.dumps(record, indent=1))
+        _move_into_place(staged, output_dir)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return result
+
+
+def _move_into_place(staged: Path, target: Path) -> None:
+    """Rename ``staged`` to ``target``; an existing ``target`` is moved aside first, then deleted."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if staged.parent.resolve() != target.parent.resolve():  # make the final rename atomic on one filesystem
+        local = Path(tempfile.mkdtemp(prefix=".staged-", dir=target.parent)) / "adapter"
+        shutil.copytree(staged, local)
+        staged = local
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}-{time.time_ns()}")
+        os.replace(target, old)
+    os.replace(staged, target)
+    for leftover in (old, staged.parent if staged.parent.name.startswith(".staged-") else None):
+        if leftover is not None:
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# cache
+
+
+def adapter_key(examples: Sequence[dict], **train_kwargs) -> str:
+    """Hash of the training data, the full training configuration and the base model."""
+    settings = {k: train_kwargs.get(k, DEFAULTS.get(k)) for k in
+                ("epochs", "lr", "rank", "alpha", "dropout", "target_modules", "batch_size", "max_length")}
+    settings["target_modules"] = list(settings["target_modules"])
+    settings.update(seed=train_kwargs.get("seed", 42), system=train_kwargs.get("system"),
+                    scheduler=DEFAULTS["scheduler"], warmup=DEFAULTS["warmup_steps"], format=ADAPTER_FORMAT)
+    unknown = set(train_kwargs) - set(settings) - {"progress"}
+    if unknown:
+        raise TypeError(f"unknown training option(s) {sorted(unknown)}")
+    payload = json.dumps({"data": [check_example(ex) for ex in examples], "config": settings,
+                          "base": _base_model_id()}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def adapters_dir() -> Path:
+    """Where :func:`cached_adapter` keeps adapters: ``<cache>/adapters``."""
+    return config.cache_dir() / "adapters"
+
+
+def cached_adapter(name: str, examples: Sequence[dict], **train_kwargs) -> TrainResult:
+    """Train an adapter once and reuse it: ``<cache>/adapters/<name>-<hash>``.
+
+    The hash covers the examples, every training option and the base model, so changing any of them
+    trains a new adapter. A cache hit returns the stored :class:`TrainResult` with ``cached=True``
+    (its ``seconds`` is the original training time).
+    """
+    if not name or any(c in name for c in "/\\") or name.startswith("."):
+        raise ValueError(f"adapter name {name!r} must be a plain folder name such as 'knowledge'")
+    folder = adapters_dir() / f"{name}-{adapter_key(examples, **train_kwargs)}"
+    if (folder / TRAIN_RECORD).is_file() and (folder / "adapter_config.json").is_file():
+        result = TrainResult.from_dir(folder)
+        result.cached = True
+        return result
+    return train_lora(examples, output_dir=folder, overwrite=True, **train_kwargs)
+
+
+# --------------------------------------------------------------------------------------------------
+# loading
+
+
+def load_finetuned(adapter_dir: str | Path, *, merge: bool = False):
+    """Return ``(model, tokenizer)``: the base generator with the adapter in ``adapter_dir``.
+
+    With ``merge=True`` the low-rank update is added into the base weights (``merge_and_unload``),
+    which gives a plain model that generates as fast as the base one. The model is in eval mode and
+    ready for :func:`ragft.models.generate`.
+    """
+    import warnings
+
+    from peft import PeftModel
+
+    from .. import models
+
+    folder = Path(adapter_dir)
+    if not folder.is_dir():
+        raise AdapterError(f"{folder}: no such folder; pass the --output folder of `ragft finetune`")
+    if not (folder / "adapter_config.json").is_file():
+        raise AdapterError(f"{folder} is not a LoRA adapter (no adapter_config.json); pass the folder that "
+                           "`ragft finetune --output` or train_lora() wrote")
+    record = folder / TRAIN_RECORD
+    if record.is_file():
+        try:
+            base = json.loads(record.read_text()).get("base_model")
+        except ValueError:
+            base = None
+        if base and base != _base_model_id():
+            warnings.warn(f"{folder} was trained on {base}, but the current generator is {_base_model_id()}",
+                          stacklevel=2)
+    model, tokenizer = models.load_generator(progress=False)
+    model = PeftModel.from_pretrained(model, str(folder))
+    if merge:
+        model = model.merge_and_unload()
+    model.eval()
+    return model, tokenizer

@@ -1,0 +1,292 @@
+"""Tests of ragft.finetune: training data, loss masking, adapter round trip, cache and CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ragft import finetune
+from ragft.cli import main
+from ragft.finetune import data as ft_data
+from ragft.finetune import train as ft_train
+from ragft.finetune.evaluate import parse_label
+
+FIXTURES = Path(__file__).parent / "fixtures" / "finetune"
+TINY = dict(epochs=1, batch_size=4, lr=5e-3, progress=False)
+
+
+# --------------------------------------------------------------------------------------------------
+# training data
+
+
+def test_load_question_answer_file():
+    examples = finetune.load_training_data(FIXTURES / "plant_care.jsonl")
+    assert len(examples) == 6
+    assert examples[0] == {"question": "How often should I water a snake plant?",
+                           "answer": "Every two to three weeks; let the soil dry out in between."}
+
+
+def test_load_chat_file():
+    examples = finetune.load_training_data(FIXTURES / "plant_care_chat.jsonl")
+    assert [len(e["messages"]) for e in examples] == [3, 4]
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("bad_json.jsonl", "bad_json.jsonl:3: not valid JSON"),
+        ("missing_answer.jsonl", 'missing_answer.jsonl:2: missing "answer"'),
+        ("empty.jsonl", "holds no examples"),
+        ("no_such_file.jsonl", "no such file"),
+    ],
+)
+def test_bad_training_files_name_the_problem(name, expected):
+    with pytest.raises(finetune.TrainingDataError, match=expected):
+        finetune.load_training_data(FIXTURES / name)
+
+
+@pytest.mark.parametrize(
+    ("example", "expected"),
+    [
+        ({"question": "q"}, 'missing "answer"'),
+        ({"answer": "a"}, 'missing "question"'),
+        ({"question": "q", "answer": ""}, "non-empty string"),
+        ({"messages": []}, "non-empty list"),
+        ({"messages": [{"role": "user", "content": "hi"}]}, "no non-empty assistant"),
+        ({"messages": [{"role": "bot", "content": "hi"}]}, "role 'bot'"),
+        ({"messages": [{"role": "assistant", "content": "a"}, {"role": "user", "content": "q"}]}, "last message"),
+        (["q", "a"], "expected a JSON object"),
+    ],
+)
+def test_bad_examples(example, expected):
+    with pytest.raises(finetune.TrainingDataError, match=expected):
+        ft_data.check_example(example, "here")
+
+
+def test_builders_from_course_style_records():
+    questions = [
+        {"question": "How heavy is the X1?", "answers": ["412 g", "412 grams"], "paraphrases": ["X1 weight?", "Mass of X1?"]},
+        {"question": "Who won?", "answers": [], "paraphrases": []},  # unanswerable: skipped
+    ]
+    plain = finetune.knowledge_examples(questions)
+    assert plain == [{"question": "How heavy is the X1?", "answer": "The answer is 412 g."}]
+    augmented = finetune.knowledge_examples(questions, paraphrases=True)
+    assert [e["question"] for e in augmented] == ["How heavy is the X1?", "X1 weight?", "Mass of X1?"]
+    assert {e["answer"] for e in augmented} == {"The answer is 412 g."}
+    tickets = finetune.ticket_examples([{"text": "Refund please", "label": "billing"}], ["billing", "sales"])
+    assert tickets[0]["answer"] == "billing" and "billing, sales" in tickets[0]["question"]
+
+
+def test_save_and_load_round_trip(tmp_path):
+    examples = [{"question": "q1", "answer": "a1"}, {"messages": [{"role": "user", "content": "q2"},
+                                                                  {"role": "assistant", "content": "a2"}]}]
+    path = finetune.save_training_data(examples, tmp_path / "out.jsonl")
+    assert finetune.load_training_data(path) == examples
+
+
+def test_parse_label():
+    labels = ["billing", "sales", "account"]
+    assert parse_label("Billing.", labels) == "billing"
+    assert parse_label("This is about sales, not billing", labels) == "sales"
+    assert parse_label("no idea", labels) is None
+    assert parse_label("accounting", labels) is None  # whole words only
+
+
+# --------------------------------------------------------------------------------------------------
+# loss masking
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    from ragft import models
+
+    _, tok = models.load_generator(progress=False)
+    return tok
+
+
+def _assistant_mask(tokenizer, ids):
+    """Independent reference: True from after each '<|im_start|>assistant\\n' up to its '<|im_end|>'."""
+    start_ids = tokenizer("<|im_start|>assistant\n", add_special_tokens=False)["input_ids"]
+    end_id = tokenizer.convert_tokens_to_ids("<|im_end|>")
+    mask, inside, i = [False] * len(ids), False, 0
+    while i < len(ids):
+        if not inside and ids[i : i + len(start_ids)] == start_ids:
+            inside, i = True, i + len(start_ids)
+            continue
+        if inside:
+            mask[i] = True
+            if ids[i] == end_id:
+                inside = False
+        i += 1
+    return mask
+
+
+@pytest.mark.slow
+def test_labels_cover_exactly_the_assistant_tokens(tokenizer):
+    examples = finetune.load_training_data(FIXTURES / "plant_care_chat.jsonl") + [
+        {"question": "Short?", "answer": "Yes."}]
+    encoded = [finetune.encode_example(tokenizer, ex, system="Be brief.") for ex in examples]
+    batch = finetune.make_collator(tokenizer)(encoded)
+    assert batch["labels"].shape == batch["input_ids"].shape
+    n_assistant_turns = 0
+    for row, enc in enumerate(encoded):
+        ids = batch["input_ids"][row].tolist()
+        labels = batch["labels"][row].tolist()
+        n = len(enc["input_ids"])
+        assert ids[:n] == enc["input_ids"]  # padded on the right
+        assert all(lab == -100 for lab in labels[n:]), "padding must not carry loss"
+        assert batch["attention_mask"][row, n:].sum() == 0
+        mask = _assistant_mask(tokenizer, ids[:n])
+        for tok, lab, keep in zip(ids[:n], labels[:n], mask):
+            assert lab == (tok if keep else -100)
+        n_assistant_turns += sum(1 for a, b in zip([False] + mask, mask) if b and not a)
+    assert n_assistant_turns == 4  # 1 + 2 (multi-turn chat) + 1
+    first = tokenizer.decode([t for t, lab in zip(batch["input_ids"][0], batch["labels"][0]) if lab != -100])
+    assert first == "Yes, keep it out of their reach.<|im_end|>"
+
+
+# --------------------------------------------------------------------------------------------------
+# training, saving, loading
+
+
+@pytest.fixture(scope="module")
+def tiny_adapter(tmp_path_factory):
+    examples = finetune.load_training_data(FIXTURES / "plant_care.jsonl")
+    out = tmp_path_factory.mktemp("adapters") / "plants"
+    return finetune.train_lora(examples, output_dir=out, **TINY)
+
+
+@pytest.mark.slow
+def test_train_lora_reports_and_saves(tiny_adapter):
+    r = tiny_adapter
+    folder = Path(r.adapter_dir)
+    assert (folder / "adapter_config.json").is_file() and (folder / "adapter_model.safetensors").is_file()
+    record = json.loads((folder / ft_train.TRAIN_RECORD).read_text())
+    assert record["config"]["rank"] == 8 and record["n_examples"] == 6
+    assert r.steps == 2 and len(r.loss_history) == 2 and r.final_loss == r.loss_history[-1][1]
+    assert 0 < r.trainable_params < r.total_params and 0 < r.trainable_percent < 1
+    assert 100_000 < r.adapter_bytes < 10_000_000
+    assert not list(folder.parent.glob(".training-*")), "temporary folders are cleaned up"
+    assert finetune.TrainResult.from_dir(folder).trainable_params == r.trainable_params
+
+
+@pytest.mark.slow
+def test_adapter_round_trip_gives_identical_logits(tiny_adapter, tokenizer):
+    import torch
+
+    from ragft import models
+
+    enc = tokenizer(models.chat_text(tokenizer, "Does a monstera like direct sun?"), return_tensors="pt",
+                    add_special_tokens=False)
+    base, _ = models.load_generator(progress=False)
+    with torch.inference_mode():
+        base_logits = base(**enc).logits
+        first, _ = finetune.load_finetuned(tiny_adapter.adapter_dir)
+        again, _ = finetune.load_finetuned(tiny_adapter.adapter_dir)
+        merged, _ = finetune.load_finetuned(tiny_adapter.adapter_dir, merge=True)
+        a, b, c = (m(**enc).logits for m in (first, again, merged))
+    assert torch.equal(a, b), "loading the same adapter twice must give identical logits"
+    assert torch.allclose(a, c, atol=1e-4), "merging must not change the function"
+    assert not torch.allclose(a, base_logits, atol=1e-3), "the adapter must change the model"
+
+
+@pytest.mark.slow
+def test_train_lora_does_not_overwrite(tiny_adapter):
+    with pytest.raises(finetune.AdapterError, match="overwrite=True"):
+        finetune.train_lora([{"question": "q", "answer": "a"}], output_dir=tiny_adapter.adapter_dir, **TINY)
+
+
+def test_load_finetuned_rejects_other_folders(tmp_path):
+    with pytest.raises(finetune.AdapterError, match="not a LoRA adapter"):
+        finetune.load_finetuned(tmp_path)
+    with pytest.raises(finetune.AdapterError, match="no such folder"):
+        finetune.load_finetuned(tmp_path / "missing")
+
+
+# --------------------------------------------------------------------------------------------------
+# cache
+
+
+@pytest.mark.slow
+def test_cached_adapter_trains_once(tmp_path, monkeypatch):
+    monkeypatch.setattr(ft_train, "adapters_dir", lambda: tmp_path)
+    examples = [{"question": "Capital of Quorvania?", "answer": "Velmora."}] * 4
+    first = finetune.cached_adapter("toy", examples, **TINY)
+    assert not first.cached and Path(first.adapter_dir).parent == tmp_path
+    assert Path(first.adapter_dir).name.startswith("toy-")
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("cached_adapter trained again although the adapter was cached")
+
+    monkeypatch.setattr(ft_train, "train_lora", no_training)
+    second = finetune.cached_adapter("toy", examples, **TINY)
+    assert second.cached and second.adapter_dir == first.adapter_dir
+    assert second.loss_history == first.loss_history
+    # a different configuration or different data is a different adapter
+    with pytest.raises(AssertionError, match="trained again"):
+        finetune.cached_adapter("toy", examples, **{**TINY, "lr": 1e-3})
+    with pytest.raises(AssertionError, match="trained again"):
+        finetune.cached_adapter("toy", examples[:3], **TINY)
+
+
+def test_cache_key_ignores_progress_and_rejects_unknown_options():
+    ex = [{"question": "q", "answer": "a"}]
+    assert ft_train.adapter_key(ex, progress=True) == ft_train.adapter_key(ex, progress=False)
+    assert ft_train.adapter_key(ex, rank=8) != ft_train.adapter_key(ex, rank=4)
+    with pytest.raises(TypeError, match="epochz"):
+        ft_train.adapter_key(ex, epochz=3)
+
+
+# --------------------------------------------------------------------------------------------------
+# command line
+
+
+@pytest.mark.slow
+def test_cli_finetune_trains_and_protects_output(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "plants-adapter"
+    argv = ["finetune", str(FIXTURES / "plant_care.jsonl"), "--output", str(out), "--epochs", "1",
+            "--batch-size", "6", "--quiet"]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "trainable parameters:" in printed and "final loss:" in printed and "training time:" in printed
+    assert (out / "adapter_config.json").is_file()
+    before = (out / "adapter_model.safetensors").read_bytes()
+
+    assert main(argv) == 2  # exists: refused, untouched
+    assert "--force" in capsys.readouterr().err
+    assert (out / "adapter_model.safetensors").read_bytes() == before
+
+    calls = []
+    fake = finetune.TrainResult(adapter_dir=str(out), seconds=0.0, trainable_params=1, total_params=2,
+                                trainable_percent=50.0, final_loss=0.5)
+    monkeypatch.setattr(ft_train, "train_lora", lambda examples, **kw: calls.append(kw) or fake)
+    assert main([*argv, "--force", "--rank", "4"]) == 0  # with --force it trains (here: a stand-in)
+    assert calls and calls[0]["overwrite"] is True and calls[0]["rank"] == 4 and calls[0]["alpha"] == 8
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["bad_json.jsonl"], "bad_json.jsonl:3: not valid JSON"),
+        (["missing_answer.jsonl"], 'missing "answer"'),
+        (["empty.jsonl"], "holds no examples"),
+        (["plant_care.jsonl", "--lr", "0"], "--lr must be positive"),
+    ],
+)
+def test_cli_errors_are_one_clear_line(tmp_path, capsys, args, expected):
+    out = tmp_path / "adapter"
+    code = main(["finetune", str(FIXTURES / args[0]), "--output", str(out), *args[1:]])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert expected in err and err.count("\n") == 1
+    assert not out.exists(), "nothing is written when the input is bad"
+
+
+def test_cli_output_is_a_file(tmp_path, capsys):
+    target = tmp_path / "notes.txt"
+    target.write_text("keep me")
+    assert main(["finetune", str(FIXTURES / "plant_care.jsonl"), "--output", str(target)]) == 2
+    assert "is a file" in capsys.readouterr().err
+    assert target.read_text() == "keep me"

@@ -30,8 +30,9 @@ from ..data import contains
 from ..finetune.data import answer_sentence
 from ..rag import Hit, RagIndex, build_rag_prompt
 
-#: training settings of the RAFT adapter (sized to train in a few minutes on two CPU cores)
-RAFT_DEFAULTS = dict(n_questions=32, p_oracle=0.8, epochs=2.0, lr=2e-3, rank=8, alpha=16, batch_size=8, depth=8,
+#: training settings of the RAFT adapter (sized to train in a few minutes on two CPU cores; batches of 4
+#: because its prompts are long: 8 prompts of 512 tokens put the peak memory above 4 GB)
+RAFT_DEFAULTS = dict(n_questions=32, p_oracle=0.8, epochs=2.0, lr=2e-3, rank=8, alpha=16, batch_size=4, depth=8,
                      top_layers=6, max_tokens=512)
 
 

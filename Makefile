@@ -29,7 +29,7 @@ book: install
 
 test: install
 	$(BIN)/ruff check src tests labs bench scripts
-	$(BIN)/python -m pytest tests labs --nbval-lax -p no:cacheprovider
+	$(BIN)/python -m pytest tests labs --nbval-lax -p no:cacheprovider --durations=15
 
 lint: install
 	$(BIN)/ruff check src tests labs bench scripts

@@ -3,45 +3,17 @@
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 
 import pytest
 
 from ragft.cli import main
 from ragft.rag import embedding as embedding_mod
 
-FIXTURES = Path(__file__).parent / "fixtures" / "rag"
-
-
-def make_pdf(path: Path, lines: list[str]) -> Path:
-    """A one-page PDF with extractable text (matplotlib, TrueType fonts so pypdf can read it back)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.backends.backend_pdf import PdfPages
-
-    with matplotlib.rc_context({"pdf.fonttype": 42}), PdfPages(path) as pdf:
-        fig = plt.figure(figsize=(8.27, 11.69))
-        for i, line in enumerate(lines):
-            fig.text(0.08, 0.92 - 0.04 * i, line, fontsize=12)
-        pdf.savefig(fig)
-        plt.close(fig)
-    return path
-
 
 @pytest.fixture(autouse=True)
 def embedding_cache(tmp_path, monkeypatch):
     monkeypatch.setattr(embedding_mod, "embeddings_cache_dir", lambda: tmp_path / "emb")
 
-
-@pytest.fixture
-def docs_dir(tmp_path):
-    folder = tmp_path / "docs"
-    shutil.copytree(FIXTURES, folder)
-    make_pdf(folder / "warranty.pdf", ["Warranty", "Every frame sold by Spokewise has a warranty of seven years."])
-    return folder
 
 
 def run(capsys, *argv):

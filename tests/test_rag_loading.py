@@ -2,42 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 import warnings
-from pathlib import Path
 
 import pytest
 
 from ragft.rag import ChunkingConfig, SkippedFileWarning, chunk_document, load_documents, split_sections
 from ragft.rag.chunking import window_spans
 from ragft.rag.loading import Document, NoDocumentsError
-
-FIXTURES = Path(__file__).parent / "fixtures" / "rag"
-
-
-def make_pdf(path: Path, lines: list[str]) -> Path:
-    """A one-page PDF with real (extractable) text, written with matplotlib."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.backends.backend_pdf import PdfPages
-
-    with matplotlib.rc_context({"pdf.fonttype": 42}), PdfPages(path) as pdf:
-        fig = plt.figure(figsize=(8.27, 11.69))
-        for i, line in enumerate(lines):
-            fig.text(0.08, 0.92 - 0.04 * i, line, fontsize=12)
-        pdf.savefig(fig)
-        plt.close(fig)
-    return path
-
-
-@pytest.fixture
-def docs_dir(tmp_path):
-    folder = tmp_path / "docs"
-    shutil.copytree(FIXTURES, folder)
-    make_pdf(folder / "warranty.pdf", ["Warranty", "Every frame sold by Spokewise has a warranty of seven years."])
-    return folder
 
 
 def test_loads_markdown_text_and_pdf_with_metadata(docs_dir):

@@ -2,6 +2,7 @@
 
     python bench/time_notebooks.py                 # all labs, in order
     python bench/time_notebooks.py labs/00_setup.ipynb
+    python bench/time_notebooks.py --cells 5      # also the five slowest cells of each lab
 
 Each notebook runs in its own child process, which runs the kernel; the kernel's peak resident
 memory is read from ``getrusage(RUSAGE_CHILDREN)`` once it has exited. Budgets (DEVELOPERS.md):
@@ -34,8 +35,17 @@ try:
 except Exception as exc:  # report, don't hide
     error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
 seconds = time.perf_counter() - start
+from datetime import datetime
+def _t(v):
+    return datetime.fromisoformat(v.replace("Z", "+00:00"))
+cells = []
+for i, cell in enumerate(nb.cells):
+    ex = cell.get("metadata", {}).get("execution", {})
+    if cell.cell_type == "code" and "iopub.execute_input" in ex and "shell.execute_reply" in ex:
+        dt = (_t(ex["shell.execute_reply"]) - _t(ex["iopub.execute_input"])).total_seconds()
+        cells.append({"cell": i, "seconds": round(dt, 1), "source": cell.source.splitlines()[0][:70] if cell.source else ""})
 peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"seconds": seconds, "peak_gb": peak_kib / 1024**2, "error": error}))
+print(json.dumps({"seconds": seconds, "peak_gb": peak_kib / 1024**2, "error": error, "cells": cells}))
 """
 
 
@@ -50,6 +60,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("notebooks", nargs="*", type=Path)
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument("--cells", type=int, default=0, metavar="N", help="also list each notebook's N slowest cells")
     args = parser.parse_args()
     paths = args.notebooks or sorted((ROOT / "labs").glob("*.ipynb"))
     print(f"# {platform.node()} · {platform.processor() or platform.machine()} · python {platform.python_version()}")
@@ -64,6 +75,8 @@ def main() -> int:
         ok &= within
         verdict = "ok" if within else f"OVER BUDGET or FAILED {result['error'] or ''}"
         print(f"{path.name:<40} {result['seconds']:>8.1f} {result['peak_gb']:>8.2f}  {verdict}", flush=True)
+        for cell in sorted(result.get("cells", []), key=lambda c: -c["seconds"])[: args.cells]:
+            print(f"    cell {cell['cell']:>3} {cell['seconds']:>7.1f} s  {cell['source']}", flush=True)
         rows.append(result)
     print(f"{'total':<40} {total:>8.1f} {'':>8}  {'ok' if total <= TOTAL_BUDGET_S else 'OVER BUDGET'}")
     if args.json:

@@ -109,7 +109,8 @@ def test_answer_returns_sources_and_timings(index, generator):
     ans = pipe.answer_one("When does the shop open?")
     assert ans.sources[0].doc_id == "opening_hours" and ans.sources[0].path.endswith("opening_hours.txt")
     assert len(ans.sources) == 2 and ans.sources[0].score >= ans.sources[1].score
-    assert set(ans.timings) == {"embed_ms", "search_ms", "prompt_tokens", "new_tokens", "generate_ms"}
+    assert set(ans.timings) == {"embed_ms", "search_ms", "prompt_tokens", "new_tokens", "generate_ms", "cached"}
+    assert ans.timings["cached"] is False
     assert ans.timings["new_tokens"] <= 24
     # a filter on the pipeline keeps confidential chunks out of the prompt
     public = RagPipeline(model, tokenizer, index, k=3, filter={"access": ["public"]}, max_new_tokens=8)
@@ -126,3 +127,57 @@ def test_bad_questions_are_rejected(index):
         pipe.answer(["ok", "  "])
     with pytest.raises(ValueError, match="k must be"):
         RagPipeline(None, None, index, k=0)
+
+
+@pytest.mark.slow
+def test_answer_cache_reuses_answers_of_the_same_weights_and_prompt(index, generator, tmp_path, monkeypatch):
+    from ragft.compare import AnswerCache
+    from ragft.models import generate as real_generate
+    from ragft.rag import pipeline as pipeline_mod
+
+    model, tokenizer = generator
+    calls = []
+
+    def counting_generate(*args, **kwargs):
+        calls.append(len(args[2]))
+        return real_generate(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline_mod, "generate", counting_generate)
+    store = AnswerCache(tmp_path / "answers")
+    pipe = RagPipeline(model, tokenizer, index, k=2, max_new_tokens=12, cache=store)
+    first = evaluate(pipe, QUESTIONS)
+    again = evaluate(pipe, QUESTIONS)
+    assert calls == [3]  # the second evaluation generated nothing
+    assert [r["answer"] for r in again.records] == [r["answer"] for r in first.records]
+    assert first.metrics["n_cached"] == 0 and again.metrics["n_cached"] == 3
+    assert all(r["cached"] for r in again.records)
+    # a reused answer reports the time measured when it was generated, and so does the throughput
+    assert [r["generate_ms"] for r in again.records] == pytest.approx([r["generate_ms"] for r in first.records])
+    assert again.metrics["questions_per_second"] < 100
+    # another k changes the prompt; other weights change the fingerprint: both generate again
+    evaluate(RagPipeline(model, tokenizer, index, k=1, max_new_tokens=12, cache=store), QUESTIONS[:1])
+    monkeypatch.setattr(model, "ragft_fingerprint", model.ragft_fingerprint + "+other", raising=False)
+    evaluate(RagPipeline(model, tokenizer, index, k=2, max_new_tokens=12, cache=store), QUESTIONS[:1])
+    assert calls == [3, 1, 1]
+    # without the cache every answer is generated
+    RagPipeline(model, tokenizer, index, k=2, max_new_tokens=12).answer([QUESTIONS[0].question])
+    assert calls == [3, 1, 1, 1]
+
+
+def test_answer_cache_needs_a_model_fingerprint(index):
+    with pytest.raises(ValueError, match="ragft_fingerprint"):
+        RagPipeline(object(), None, index, cache=True)
+
+
+@pytest.mark.slow
+def test_loaded_models_carry_fingerprints(generator, tmp_path):
+    from ragft.finetune import adapter_fingerprint
+    from ragft.models import generator_fingerprint
+
+    model, _ = generator
+    assert model.ragft_fingerprint == generator_fingerprint() == adapter_fingerprint(None)
+    (tmp_path / "adapter_model.safetensors").write_bytes(b"weights")
+    fp = adapter_fingerprint(tmp_path)
+    assert fp.startswith(generator_fingerprint() + "+lora:")
+    (tmp_path / "adapter_model.safetensors").write_bytes(b"other weights")
+    assert adapter_fingerprint(tmp_path) != fp

@@ -141,6 +141,14 @@ class LoadInfo:
 last_load: LoadInfo | None = None
 
 
+def generator_fingerprint(name: str | None = None) -> str:
+    """A string that identifies the generator's weights: the bundled model plus its cache version, or a hub id."""
+    name = name or config.generator_name()
+    if name == config.BUNDLED:
+        return f"{config.GENERATOR_NAME}:{generator_cache_dir().name}"
+    return name
+
+
 def load_generator(name: str | None = None, *, progress: bool = True):
     """Return ``(model, tokenizer)`` for the course generator, ready for :func:`generate`.
 
@@ -177,6 +185,7 @@ def load_generator(name: str | None = None, *, progress: bool = True):
         source, path = name, name
     _prepare_tokenizer(tokenizer)
     model.eval()
+    model.ragft_fingerprint = generator_fingerprint(name)  # which weights these are (for the answer cache)
     last_load = LoadInfo(source=source, seconds=time.perf_counter() - start, built_cache=built, path=path)
     return model, tokenizer
 

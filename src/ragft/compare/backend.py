@@ -7,12 +7,7 @@ answers instantly and check the harness's bookkeeping without loading a network.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
-from pathlib import Path
-
-from .. import config
-from .answers import file_sha256
 
 
 class Backend:
@@ -34,25 +29,15 @@ class Backend:
     def base_id(self) -> str:
         from .. import models
 
-        name = config.generator_name()
-        if name == config.BUNDLED:
-            return f"{config.GENERATOR_NAME}:{models.generator_cache_dir().name}"
-        return name
+        return models.generator_fingerprint()
 
     def fingerprint(self, adapter_dir: str | None = None) -> str:
         """Identifies the weights that answer: the base model, plus a hash of the adapter's weight file."""
         key = str(adapter_dir)
         if key not in self._fingerprints:
-            fp = self.base_id()
-            if adapter_dir is not None:
-                folder = Path(adapter_dir)
-                weights = sorted(folder.glob("adapter_model.*"))
-                if weights:
-                    digest = file_sha256(weights[0])[:16]
-                else:  # should not happen with peft; fall back to the folder name (content-hashed by cached_adapter)
-                    digest = hashlib.sha256(folder.name.encode()).hexdigest()[:16]
-                fp += f"+lora:{digest}"
-            self._fingerprints[key] = fp
+            from ..finetune import adapter_fingerprint
+
+            self._fingerprints[key] = adapter_fingerprint(adapter_dir)
         return self._fingerprints[key]
 
     def render(self, tokenizer, prompt) -> str:

@@ -389,4 +389,24 @@ def load_finetuned(adapter_dir: str | Path, *, merge: bool = False):
     if merge:
         model = model.merge_and_unload()
     model.eval()
+    model.ragft_fingerprint = adapter_fingerprint(folder)  # base weights + this adapter (for the answer cache)
     return model, tokenizer
+
+
+def adapter_fingerprint(adapter_dir: str | Path | None = None) -> str:
+    """Identifies the weights that answer: the generator's fingerprint, plus a hash of the adapter's weight file."""
+    import hashlib
+
+    from .. import models
+    from ..compare.answers import file_sha256
+
+    fp = models.generator_fingerprint()
+    if adapter_dir is None:
+        return fp
+    folder = Path(adapter_dir)
+    weights = sorted(folder.glob("adapter_model.*"))
+    if weights:
+        digest = file_sha256(weights[0])
+    else:  # should not happen with peft; fall back to the folder name (content-hashed by cached_adapter)
+        digest = hashlib.sha256(folder.name.encode()).hexdigest()
+    return f"{fp}+lora:{digest[:16]}"

@@ -144,7 +144,7 @@ def cmd_ask(args) -> int:
             "answer": ans.answer,
             "mode": ("fine-tuned" if args.adapter else "base") + (" + RAG" if index is not None else " closed-book"),
             "sources": [{"doc_id": s.doc_id, "path": s.path, "score": s.score, "title": s.title, "heading": s.heading} for s in ans.sources],
-            "timings": {k: round(v, 2) for k, v in ans.timings.items()},
+            "timings": {k: v if isinstance(v, bool) else round(v, 2) for k, v in ans.timings.items()},
         }
         print(json.dumps(out, ensure_ascii=False))
         return 0

@@ -61,7 +61,9 @@ class Answer:
     """The answer to one question, the sources put in the prompt, and where the time went.
 
     ``timings``: ``embed_ms`` and ``search_ms`` (per question; batched queries share the cost),
-    ``prompt_tokens``, ``new_tokens`` and ``generate_ms`` (this question's share of its batch).
+    ``prompt_tokens``, ``new_tokens``, ``generate_ms`` (this question's share of its batch) and
+    ``cached`` (the answer came from the answer cache; ``generate_ms`` is then the time measured when
+    it was first generated).
     ``ranked_doc_ids`` lists the distinct documents of the top ``eval_depth`` chunks, best first
     (for retrieval metrics; the prompt only holds the first ``k`` chunks).
     """
@@ -94,6 +96,13 @@ class RagPipeline:
     threshold: drop chunks scoring below it (cosine). ``filter``: metadata filter, see :meth:`RagIndex.search`.
     template: a name from :data:`ragft.rag.prompts.TEMPLATES` or a :class:`PromptTemplate`.
     clean: keep only the first paragraph of each reply (see :func:`clean_answer`).
+    cache: reuse answers stored on disk (``True`` for the course's answer cache, or an
+    :class:`ragft.compare.AnswerCache`). An answer is stored under the model's fingerprint, the exact
+    prompt text and the generation settings, so it is reused only when the same weights would be asked
+    exactly the same thing; a reused answer reports the generation time measured when it was first
+    produced, and ``timings["cached"]`` says so. The model must carry a ``ragft_fingerprint`` (models
+    from :func:`ragft.models.load_generator` and :func:`ragft.finetune.load_finetuned` do). Leave it off
+    when timing generation.
     """
 
     def __init__(
@@ -111,9 +120,18 @@ class RagPipeline:
         batch_size: int = 16,
         clean: bool = True,
         name: str | None = None,
+        cache=False,
     ):
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
+        use_cache = cache is not None and cache is not False  # an AnswerCache is falsy while empty (len 0)
+        if use_cache and not isinstance(getattr(model, "ragft_fingerprint", None), str):
+            raise ValueError(
+                "cache=True needs to know which weights answer, and this model has no ragft_fingerprint: load it with "
+                "ragft.models.load_generator() or ragft.finetune.load_finetuned(), set model.ragft_fingerprint to a "
+                "string that changes whenever the weights change, or leave cache off"
+            )
+        self.cache, self._use_cache, self._store = cache, use_cache, None
         self.model, self.tokenizer, self.index = model, tokenizer, index
         self.k, self.eval_depth = k, max(k, eval_depth)
         self.threshold, self.filter, self.template = threshold, filter, template
@@ -148,14 +166,19 @@ class RagPipeline:
             return []
         hits, embed_ms, search_ms = self.retrieve(questions, filter=filter)
         prompts = self.prompts(questions, hits)
-        gen = generate(
-            self.model,
-            self.tokenizer,
-            prompts,
-            max_new_tokens=self.max_new_tokens,
-            batch_size=batch_size or self.batch_size,
-            progress=progress,
-        )
+        gen_kwargs = dict(max_new_tokens=self.max_new_tokens, batch_size=batch_size or self.batch_size, progress=progress)
+        if self._use_cache:
+            from ..compare.answers import AnswerCache, cached_generate
+            from ..models import chat_text
+
+            if self._store is None:
+                self._store = AnswerCache() if self.cache is True else self.cache
+            gen = cached_generate(generate, self.model, self.tokenizer, prompts, render=chat_text,
+                                  fingerprint=self.model.ragft_fingerprint, cache=self._store, **gen_kwargs)
+            from_cache = gen.from_cache
+        else:
+            gen = generate(self.model, self.tokenizer, prompts, **gen_kwargs)
+            from_cache = [False] * len(prompts)
         n = len(questions)
         out = []
         for i, q in enumerate(questions):
@@ -171,6 +194,7 @@ class RagPipeline:
                         "prompt_tokens": gen.prompt_tokens[i],
                         "new_tokens": gen.new_tokens[i],
                         "generate_ms": gen.per_item_seconds[i] * 1000,
+                        "cached": from_cache[i],
                     },
                     ranked_doc_ids=ranked,
                     prompt=prompts[i],
@@ -222,7 +246,8 @@ def evaluate(
     ``abstention_rate`` (unanswerable questions), ``false_abstention_rate`` (answerable ones),
     ``accuracy_by_type``, ``recall@K``, ``mrr``, ``ndcg@5`` (questions with doc ids; RAG only),
     ``ms_embed``, ``ms_search``, ``ms_generate`` (means per question), ``prompt_tokens``,
-    ``questions_per_second``.
+    ``questions_per_second``, ``n_cached`` (answers reused from the answer cache; when there are any,
+    ``questions_per_second`` is computed from the per-answer times measured when they were generated).
     """
     start = time.perf_counter()
     questions = list(questions)
@@ -274,7 +299,11 @@ def evaluate(
         "ms_generate": _mean(r["generate_ms"] for r in records),
         "prompt_tokens": _mean(r["prompt_tokens"] for r in records),
         "questions_per_second": len(records) / seconds if seconds else float("nan"),
+        "n_cached": sum(bool(r.get("cached")) for r in records),
     }
+    if metrics["n_cached"]:  # reused answers cost nothing now: report the throughput measured when they were made
+        cost_s = sum(r["embed_ms"] + r["search_ms"] + r["generate_ms"] for r in records) / 1000
+        metrics["questions_per_second"] = len(records) / cost_s if cost_s else float("nan")
     if pipeline.index is not None:
         with_docs = [r for r in records if "rr" in r]
         for k in recall_k:

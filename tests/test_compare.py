@@ -65,9 +65,6 @@ class StubBackend(compare.Backend):
         memory = json.loads((Path(adapter_dir) / "memory.json").read_text()) if adapter_dir else []
         return StubModel(memory), None
 
-    def base_id(self):
-        return "stub"
-
     def fingerprint(self, adapter_dir=None):
         if adapter_dir is None:
             return "stub"

@@ -6,10 +6,10 @@
 * :meth:`Results.save` / :func:`load_results` / :func:`plot_results`: JSON and CSV files, and plots
   drawn from those files.
 * :mod:`ragft.compare.raft`: the RAFT training data (retrieved passages with distractors).
-* :mod:`ragft.compare.answers`: the content-addressed answer cache.
+* :mod:`ragft.answers`: the content-addressed answer cache (shared with the RAG pipeline).
 """
 
-from .answers import AnswerCache, answer_key, cached_generate
+from ..answers import AnswerCache, answer_key, cached_generate
 from .backend import Backend
 from .harness import (
     KNOWLEDGE_DEFAULTS,

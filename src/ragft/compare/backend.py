@@ -26,11 +26,6 @@ class Backend:
 
         return load_finetuned(adapter_dir)
 
-    def base_id(self) -> str:
-        from .. import models
-
-        return models.generator_fingerprint()
-
     def fingerprint(self, adapter_dir: str | None = None) -> str:
         """Identifies the weights that answer: the base model, plus a hash of the adapter's weight file."""
         key = str(adapter_dir)

@@ -20,7 +20,7 @@ facts, timed), and every system is asked the changed-fact questions again: how m
 current (v2), and how many still give the old v1 value (stale)?
 
 Everything that costs time is cached and reused: the index (``<cache>/compare/``), the adapters
-(:func:`ragft.finetune.cached_adapter`) and the answers (:mod:`ragft.compare.answers`). What came
+(:func:`ragft.finetune.cached_adapter`) and the answers (:mod:`ragft.answers`). What came
 from a cache is recorded, together with the time it originally cost.
 """
 
@@ -46,7 +46,7 @@ import numpy as np
 
 from .. import config
 from .. import metrics as M
-from .answers import AnswerCache, cached_generate
+from ..answers import AnswerCache, cached_generate
 from .backend import Backend
 from .raft import RAFT_DEFAULTS, raft_examples
 

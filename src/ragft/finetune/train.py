@@ -33,6 +33,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .. import config
+from ..answers import file_sha256
 from ..cli import UsageError
 from .data import check_example, to_messages
 
@@ -395,10 +396,7 @@ def load_finetuned(adapter_dir: str | Path, *, merge: bool = False):
 
 def adapter_fingerprint(adapter_dir: str | Path | None = None) -> str:
     """Identifies the weights that answer: the generator's fingerprint, plus a hash of the adapter's weight file."""
-    import hashlib
-
     from .. import models
-    from ..compare.answers import file_sha256
 
     fp = models.generator_fingerprint()
     if adapter_dir is None:

@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 
 from .. import metrics as M
-from ..models import generate
+from ..answers import AnswerCache, cached_generate
+from ..models import chat_text, generate
 from .index import Filter, Hit, RagIndex
 from .prompts import PromptTemplate, build_closed_book_prompt, build_rag_prompt
 
@@ -97,7 +98,7 @@ class RagPipeline:
     template: a name from :data:`ragft.rag.prompts.TEMPLATES` or a :class:`PromptTemplate`.
     clean: keep only the first paragraph of each reply (see :func:`clean_answer`).
     cache: reuse answers stored on disk (``True`` for the course's answer cache, or an
-    :class:`ragft.compare.AnswerCache`). An answer is stored under the model's fingerprint, the exact
+    :class:`ragft.answers.AnswerCache`). An answer is stored under the model's fingerprint, the exact
     prompt text and the generation settings, so it is reused only when the same weights would be asked
     exactly the same thing; a reused answer reports the generation time measured when it was first
     produced, and ``timings["cached"]`` says so. The model must carry a ``ragft_fingerprint`` (models
@@ -120,18 +121,18 @@ class RagPipeline:
         batch_size: int = 16,
         clean: bool = True,
         name: str | None = None,
-        cache=False,
+        cache: bool | AnswerCache = False,
     ):
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
-        use_cache = cache is not None and cache is not False  # an AnswerCache is falsy while empty (len 0)
+        use_cache = isinstance(cache, AnswerCache) or bool(cache)  # an empty AnswerCache is falsy (len 0)
         if use_cache and not isinstance(getattr(model, "ragft_fingerprint", None), str):
             raise ValueError(
                 "cache=True needs to know which weights answer, and this model has no ragft_fingerprint: load it with "
                 "ragft.models.load_generator() or ragft.finetune.load_finetuned(), set model.ragft_fingerprint to a "
                 "string that changes whenever the weights change, or leave cache off"
             )
-        self.cache, self._use_cache, self._store = cache, use_cache, None
+        self.cache: AnswerCache | None = (cache if isinstance(cache, AnswerCache) else AnswerCache()) if use_cache else None
         self.model, self.tokenizer, self.index = model, tokenizer, index
         self.k, self.eval_depth = k, max(k, eval_depth)
         self.threshold, self.filter, self.template = threshold, filter, template
@@ -167,14 +168,9 @@ class RagPipeline:
         hits, embed_ms, search_ms = self.retrieve(questions, filter=filter)
         prompts = self.prompts(questions, hits)
         gen_kwargs = dict(max_new_tokens=self.max_new_tokens, batch_size=batch_size or self.batch_size, progress=progress)
-        if self._use_cache:
-            from ..compare.answers import AnswerCache, cached_generate
-            from ..models import chat_text
-
-            if self._store is None:
-                self._store = AnswerCache() if self.cache is True else self.cache
+        if self.cache is not None:
             gen = cached_generate(generate, self.model, self.tokenizer, prompts, render=chat_text,
-                                  fingerprint=self.model.ragft_fingerprint, cache=self._store, **gen_kwargs)
+                                  fingerprint=self.model.ragft_fingerprint, cache=self.cache, **gen_kwargs)
             from_cache = gen.from_cache
         else:
             gen = generate(self.model, self.tokenizer, prompts, **gen_kwargs)

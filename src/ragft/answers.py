@@ -9,7 +9,9 @@ generation settings produce the same answer. So an answer can be stored under a 
 
 and reused by any later run that asks exactly the same thing. The comparison harness uses it so that
 re-running the comparison (the lab, the CLI, the benchmark, the test suite and the book build all
-do) does not pay again for answers it already computed. Reuse is recorded: every answer says
+do) does not pay again for answers it already computed; :class:`ragft.rag.RagPipeline` uses it too
+when asked to (``cache=True``), and :func:`ragft.finetune.adapter_fingerprint` hashes adapters with
+:func:`file_sha256`. Reuse is recorded: every answer says
 whether it came from the cache, and the latency reported for a cached answer is the one measured
 when it was generated.
 
@@ -27,7 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import config
+from . import config
 
 #: bump to invalidate every stored answer (a change in how answers are produced)
 ANSWER_CACHE_FORMAT = 1

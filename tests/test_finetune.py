@@ -94,6 +94,27 @@ def test_parse_label():
     assert parse_label("accounting", labels) is None  # whole words only
 
 
+@pytest.mark.slow
+def test_format_adherence_counts_the_tokens_each_prompt_costs(tokenizer):
+    from ragft import models
+    from ragft.finetune import evaluate
+
+    model, _ = models.load_generator(progress=False)
+    items = [{"question": "How do I reset my password?"}, {"question": "Can I pay by invoice?"}]
+    shots = [{"question": "Where is my order?", "reply": "Hello from Quorvane Support!\nAnswer: On its way.\n"
+              "Next step: Track it online.\nKind regards, the Quorvane Support team"}]
+    bare = evaluate.format_adherence(model, tokenizer, items, max_new_tokens=6)
+    few = evaluate.format_adherence(model, tokenizer, items, shots=shots, max_new_tokens=6)
+    assert len(bare.prompt_tokens) == len(bare.new_tokens) == 2
+    assert all(0 < n <= 6 for n in few.new_tokens + bare.new_tokens)
+    for it, b, f in zip(items, bare.prompt_tokens, few.prompt_tokens):
+        few_text = models.chat_text(tokenizer, evaluate.few_shot_messages(it["question"], shots))
+        assert f == len(tokenizer(few_text, add_special_tokens=False)["input_ids"])
+        assert f > b + 50  # the instructions and the worked example travel with every question
+    assert few.tokens_per_item == (sum(few.prompt_tokens) + sum(few.new_tokens)) / 2
+    assert few.tokens_per_item > bare.tokens_per_item
+
+
 # --------------------------------------------------------------------------------------------------
 # loss masking
 

@@ -17,16 +17,33 @@ from .data import KNOWLEDGE_SYSTEM, _get, ticket_prompt
 
 @dataclass
 class Scored:
-    """Per-item answers and scores, plus their mean (``score``) and the generation time."""
+    """Per-item answers and scores, plus their mean (``score``), the generation time and token counts."""
 
     answers: list[str]
     scores: list[float]
     seconds: float
     extra: dict = field(default_factory=dict)
+    prompt_tokens: list[int] = field(default_factory=list)
+    new_tokens: list[int] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, gen: models.Generation, scores: Sequence[float], extra: dict | None = None) -> Scored:
+        """Scores of the answers in ``gen``, keeping its time and per-item token counts."""
+        return cls(gen.texts, list(scores), gen.seconds, extra or {}, list(gen.prompt_tokens), list(gen.new_tokens))
 
     @property
     def score(self) -> float:
         return sum(self.scores) / len(self.scores) if self.scores else float("nan")
+
+    @property
+    def tokens_per_item(self) -> float:
+        """Mean tokens the model processed per item: the prompt it read plus the reply it wrote.
+
+        Unlike :attr:`seconds`, this cost does not depend on the machine or on its load.
+        """
+        if not self.prompt_tokens:
+            return float("nan")
+        return (sum(self.prompt_tokens) + sum(self.new_tokens)) / len(self.prompt_tokens)
 
     def ci(self) -> tuple[float, float]:
         """95% bootstrap interval of :attr:`score`."""
@@ -43,7 +60,7 @@ def closed_book(model, tokenizer, questions: Sequence, *, system: str | None = K
     gen = models.generate(model, tokenizer, [_get(q, "question") for q in questions], system=system,
                           max_new_tokens=max_new_tokens, batch_size=batch_size, progress=progress)
     scores = [float(metrics.answer_correct(a, _get(q, "answers"))) for a, q in zip(gen.texts, questions)]
-    return Scored(gen.texts, scores, gen.seconds)
+    return Scored.of(gen, scores)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -86,7 +103,7 @@ def format_adherence(model, tokenizer, items: Sequence, *, shots: Sequence = (),
         prompts = [_get(it, "question") for it in items]
     gen = models.generate(model, tokenizer, prompts, max_new_tokens=max_new_tokens, batch_size=batch_size,
                           progress=progress)
-    return Scored(gen.texts, [float(bool(check(a))) for a in gen.texts], gen.seconds)
+    return Scored.of(gen, [float(bool(check(a))) for a in gen.texts])
 
 
 # --------------------------------------------------------------------------------------------------
@@ -122,4 +139,4 @@ def classify_tickets(model, tokenizer, tickets: Sequence, labels: Sequence[str],
         "macro_f1": float(f1_score(gold, pred, labels=list(labels), average="macro", zero_division=0)),
         "unparsed": sum(p == "(none)" for p in pred) / len(pred),
     }
-    return Scored(gen.texts, [float(g == p) for g, p in zip(gold, pred)], gen.seconds, extra)
+    return Scored.of(gen, [float(g == p) for g, p in zip(gold, pred)], extra)

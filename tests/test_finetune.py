@@ -95,11 +95,11 @@ def test_parse_label():
 
 
 @pytest.mark.slow
-def test_format_adherence_counts_the_tokens_each_prompt_costs(tokenizer):
+def test_format_adherence_counts_the_tokens_each_prompt_costs(generator):
     from ragft import models
     from ragft.finetune import evaluate
 
-    model, _ = models.load_generator(progress=False)
+    model, tokenizer = generator
     items = [{"question": "How do I reset my password?"}, {"question": "Can I pay by invoice?"}]
     shots = [{"question": "Where is my order?", "reply": "Hello from Quorvane Support!\nAnswer: On its way.\n"
               "Next step: Track it online.\nKind regards, the Quorvane Support team"}]
@@ -120,11 +120,15 @@ def test_format_adherence_counts_the_tokens_each_prompt_costs(tokenizer):
 
 
 @pytest.fixture(scope="module")
-def tokenizer():
+def generator():
     from ragft import models
 
-    _, tok = models.load_generator(progress=False)
-    return tok
+    return models.load_generator(progress=False)
+
+
+@pytest.fixture(scope="module")
+def tokenizer(generator):
+    return generator[1]
 
 
 def _assistant_mask(tokenizer, ids):

@@ -28,11 +28,11 @@ book: install
 	@echo "Open _build/html/index.html"
 
 test: install
-	$(BIN)/ruff check src tests labs bench scripts
+	$(BIN)/ruff check src tests labs bench scripts _ext
 	$(BIN)/python -m pytest tests labs --nbval-lax -p no:cacheprovider --durations=15
 
 lint: install
-	$(BIN)/ruff check src tests labs bench scripts
+	$(BIN)/ruff check src tests labs bench scripts _ext
 
 lab: install
 	$(BIN)/jupyter lab labs/

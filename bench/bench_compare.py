@@ -1,7 +1,7 @@
 """How long the comparison takes: cold (every answer generated) and warm (answers reused).
 
     python bench/bench_compare.py                     # the full comparison (ragft compare defaults)
-    python bench/bench_compare.py --limit 12          # the lab's subset
+    python bench/bench_compare.py --systems closed_book rag ft ft_rag   # what Lab 3 runs
     python bench/bench_compare.py --retrain           # also time retraining the knowledge adapter on v2
     python bench/bench_compare.py --json out.json
 
@@ -32,6 +32,7 @@ def _run(cfg_kwargs: dict) -> tuple[float, dict]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--limit", type=int, default=None, help="questions per split (default: the full splits)")
+    parser.add_argument("--systems", nargs="+", default=None, help="systems to run (default: all five)")
     parser.add_argument("--retrain", action="store_true", help="retrain the knowledge adapter on the v2 facts (timed once)")
     parser.add_argument("--skip-cold", action="store_true", help="only the warm run")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -39,6 +40,8 @@ def main() -> int:
     args = parser.parse_args()
 
     base = dict(limit=args.limit, progress=not args.quiet, ft_update="retrain" if args.retrain else "keep")
+    if args.systems:
+        base["systems"] = tuple(args.systems)
     rows = []
     cold = None
     if not args.skip_cold:
@@ -72,10 +75,20 @@ def main() -> int:
     for system, cost in data["costs"].items():
         print(f"{system:<14} {cost['generated']:>5} answers generated in {cost['generation_seconds']:7.1f} s, "
               f"{cost['from_cache']:>4} reused; peak RSS so far {cost['peak_rss_mb']:7.0f} MB")
+    print(f"\n# time per answer at the same cap ({data['config']['max_new_tokens']} new tokens), test_unseen")
+    for system, splits in data["systems"].items():
+        m = splits["test_unseen"]
+        print(f"{system:<14} p50 {m['latency_ms_p50']:7.0f} ms   mean answer {m['new_tokens']:5.1f} tokens   "
+              f"prompt {m['prompt_tokens']:5.0f} tokens")
     print("\n# accuracy (test_seen / test_unseen / unanswerable / multi_doc)")
     for system, splits in data["systems"].items():
         print(f"{system:<14} " + "  ".join(f"{splits[s]['accuracy']:.0%}" if splits[s]['accuracy'] is not None else "-"
                                            for s in ("test_seen", "test_unseen", "unanswerable", "multi_doc")))
+    print("\n# paired differences a - b (points, 95% interval; * = the interval excludes 0)")
+    for pair, by_split in (data.get("differences") or {}).items():
+        cells = [f"{sp} {100 * d['diff']:+.0f} [{100 * d['ci95'][0]:+.0f}, {100 * d['ci95'][1]:+.0f}]"
+                 + ("" if d["better"] == "tie" else "*") for sp, d in by_split.items() if d["n"]]
+        print(f"{pair:<20} " + "; ".join(cells))
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:
             json.dump({"timings": dict(rows), "results": data}, fh, indent=1)

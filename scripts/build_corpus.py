@@ -25,6 +25,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parents[1] / "src"))  # ragft.data: the validator's similarity
 
 import corpus_docs as D  # noqa: E402
 from corpus_facts import (  # noqa: E402
@@ -609,6 +610,17 @@ TICKET_TEMPLATES = {
         "hi, the pro rata charge after upgrading to {plan} looks wrong, can someone check the maths",
         "Could you split the invoice between our two cost centres?",
         "We paid invoice {inv} by bank transfer a week ago but it still shows unpaid.",
+        "Our {plan} renewal lists a price nobody here agreed to. Who approved the increase?",
+        "Procurement rejects invoices without our purchase order number; please add it to {inv}.",
+        "I cancelled {plan} on the {day} and was still charged for the following month.",
+        "Is the {amt} on invoice {inv} with VAT included or on top?",
+        "Do you accept SEPA direct debit for the {plan} plan?",
+        "We'd like one consolidated invoice for our {n} sites instead of a separate one per site.",
+        "The newsletter discount code wasn't applied at checkout, so I paid {amt} for {plan}.",
+        "After downgrading from {plan} I expected a credit note. Where is it?",
+        "Our receipts show the wrong company address; future invoices should go to the Ghent office.",
+        "On which day does {plan} bill each month, the signup date or the first?",
+        "Refund request: {amt} for an add-on we never activated.",
     ],
     "shipping": [
         "My order {order} still hasn't arrived and the tracking hasn't moved for {n} days.",
@@ -623,6 +635,17 @@ TICKET_TEMPLATES = {
         "order {order} - only 1 of the {m} loggers was in the parcel",
         "Which courier will bring my order? I need to tell reception.",
         "My package is stuck in customs since {day}.",
+        "There's a typo in the street name on order {order}, can you fix it before it leaves?",
+        "Why does sending a single {product} to Norway cost so much?",
+        "My {product} was sent to our old office. Can the courier redirect it?",
+        "Will {n} units come on a pallet or as separate boxes?",
+        "Tracking for {order} says 'returned to sender' but nobody ever rang our bell!",
+        "If I order {n} {product} units today, when would they be here?",
+        "The parcel was left with a neighbour I don't know. Which house was it?",
+        "Is delivery free above a certain order value, say {amt}?",
+        "Half my order came; the {product2} is missing from the box.",
+        "Our loading dock only accepts deliveries early in the morning, can the driver come before 10?",
+        "Please hold order {order} until I'm back from holiday on the {day}.",
     ],
     "returns": [
         "I'd like to return the {product}, it's too big for our classroom. How do I get a label?",
@@ -636,6 +659,16 @@ TICKET_TEMPLATES = {
         "return for order {order} was received by you but no refund yet",
         "I want to send back the gift I got, a {product}, without the receipt. Possible?",
         "The {product} works fine but we no longer need it. What are our options to give it back?",
+        "The {product} pilot didn't convince the board. Can we send all {n} units back?",
+        "How should I pack the {product} for the return? We threw the original box away.",
+        "You refunded {amt} but I paid more for the {product}, why the difference?",
+        "Do I get the postage back when I send a {product} back to you?",
+        "I want to keep the {product} but return the wall mount that came with it.",
+        "Can I drop my return off at a post office, or must the courier collect it?",
+        "Return request: the colour of the {product} doesn't match the photo on your website.",
+        "Your warehouse refused our return parcel for {order} and it bounced back to us. Why?",
+        "The card I paid with is cancelled; can the refund for the {product} go to another one?",
+        "We unboxed the {product} but never installed it. Full refund still possible?",
     ],
     "technical": [
         "My {product} shows error {code} after the update, what does it mean?",
@@ -651,6 +684,16 @@ TICKET_TEMPLATES = {
         "Firmware update has been stuck at 40% since this morning.",
         "Dashboard shows 'no data' for {n} of our sensors although they are online.",
         "My {product} arrived yesterday and won't turn on at all, the LED stays dark.",
+        "Humidity on the {product} has been stuck at exactly 100% since we mounted it outdoors.",
+        "The CSV export button for my {product} is greyed out. How do I get the raw data?",
+        "The clock of the {product} is {n} hours off, so every chart is shifted.",
+        "Bluetooth pairing fails on Android, the {product} never appears in the app's list.",
+        "Our integration suddenly gets 401 Unauthorized with an API key that worked last week.",
+        "SMS alerts stopped coming although the {product} readings are above our thresholds.",
+        "The screen of the {product} flickers when it's below freezing.",
+        "We moved the {product} to another room and now it can't find the gateway.",
+        "Can I roll the firmware of the {product} back? The new version broke our dashboard.",
+        "Wind speed on the {product2} reads zero even on stormy days.",
     ],
     "account": [
         "I can't log in, the password reset e-mail never arrives.",
@@ -673,6 +716,15 @@ TICKET_TEMPLATES = {
         "I accidentally removed myself as admin, and now nobody can manage the {plan} account.",
         "Please update the company name and billing contact on our profile to {name}.",
         "Why can't I invite more people? It says the {plan} seat limit is reached.",
+        "My colleague's invitation link has expired, could you send a fresh one?",
+        "Please reset two-factor for {name}, who lost their phone on the {day}.",
+        "Can {name} get billing-only access without seeing any sensor data?",
+        "Our {plan} account lists {n} users but we only have {m} employees. Who are the others?",
+        "How do I change the display name {name} to a nickname?",
+        "The security log shows a login from abroad on the {day}. Has my account been hacked?",
+        "We're moving to a new legal entity; can our {plan} account keep its history?",
+        "Could you unlock {name}? Too many wrong passwords this morning.",
+        "Notifications should go to a shared inbox instead of {name}'s personal address.",
     ],
     "sales": [
         "We're a school district with {n} buildings, can we get a quote for {product} monitors?",
@@ -686,6 +738,17 @@ TICKET_TEMPLATES = {
         "Can I try a {product} for a month before buying?",
         "Do you have a distributor in Japan?",
         "We want to upgrade our whole fleet to the {product2}, is there a trade-in offer?",
+        "Could you send me your {product} price list in euros?",
+        "We're opening {n} stores next year; could Quorvane monitor the air in all of them?",
+        "Is there a partner programme for installers like us?",
+        "What payment terms would you offer a public hospital buying {n} {product} devices?",
+        "Does the {product2} come in white? Our architect is picky about colours.",
+        "I'd like to discuss bundling {plan} with hardware for our own clients.",
+        "Can you match a competitor's offer on {n} units of the {product}?",
+        "Our university studies urban heat islands; do you lend equipment for research?",
+        "Is the {product} available for rent for a three-month festival?",
+        "Who is your account manager for the Benelux region?",
+        "Do you sell refurbished {product} units at a lower price?",
     ],
     "warranty": [
         "My {product} stopped working after {n} months, is it still under warranty?",
@@ -698,6 +761,17 @@ TICKET_TEMPLATES = {
         "We bought {product} units through a reseller in Australia, which warranty applies?",
         "the replacement {product} you sent me broke too, does it get a fresh warranty?",
         "My {product} fan is rattling, it's 1 year old. Repair or replace?",
+        "Water got into my {product} although it's sold as weatherproof. Is that covered?",
+        "Can we extend the warranty on our {n} {product} units to five years?",
+        "The {product} battery swelled after {m} months. Will you replace it free of charge?",
+        "Does opening the case of the {product} to change the SD card void the guarantee?",
+        "I bought a second-hand {product}; is the manufacturer's warranty transferred to me?",
+        "Your technician says the fault on {serial} isn't covered. How can I appeal?",
+        "The sensor in my {m}-month-old {product} drifts a bit more every week. Is that a defect?",
+        "Who pays the postage when I send the {product} in for a warranty repair?",
+        "We installed the {product} on a boat and it corroded within a year. Covered?",
+        "How long is a repaired {product} guaranteed for?",
+        "The power button of my {product} is stuck, it's only {m} months old.",
     ],
 }
 
@@ -716,28 +790,80 @@ SLOTS = dict(
 )
 
 
+TICKETS_PER_LABEL = 50
+TICKETS_PER_TEMPLATE = 3  # at most this many fillings of one template, so no wording dominates a label
+TICKETS_TEST_PER_LABEL = 14
+
+
+def _ticket_groups(texts: list[str], template_of: list[int]) -> list[int]:
+    """A group number per ticket: fillings of one template, joined with every ticket that is a near-duplicate
+    (:func:`ragft.data.ticket_similarity` at or above the validator's limit) of one in the group."""
+    from ragft.data import MAX_TICKET_SIMILARITY, ticket_similarity
+
+    parent = list(range(len(texts)))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first_of: dict[int, int] = {}
+    for i, t in enumerate(template_of):
+        parent[find(i)] = find(first_of.setdefault(t, i))
+    for i in range(len(texts)):
+        for j in range(i + 1, len(texts)):
+            if find(i) != find(j) and ticket_similarity(texts[i], texts[j]) >= MAX_TICKET_SIMILARITY:
+                parent[find(i)] = find(j)
+    return [find(i) for i in range(len(texts))]
+
+
 def build_tickets() -> list[dict]:
+    """Fill each label's templates, then split by *group*: every filling of a template, and anything close to
+    it, lands on the same side, so a test ticket is never a train ticket with other numbers or names."""
     rng = random.Random(SEED + 2)
-    rows = []
+    made: list[tuple[str, str, int]] = []  # (text, label, template number)
+    template_ids = {(label, i): n for n, (label, i) in enumerate(
+        (label, i) for label, templates in TICKET_TEMPLATES.items() for i in range(len(templates)))}
     seen = set()
     for label, templates in TICKET_TEMPLATES.items():
-        made = []
-        attempts = 0
-        while len(made) < 50 and attempts < 5000:
+        uses = [0] * len(templates)
+        count, attempts = 0, 0
+        while count < TICKETS_PER_LABEL and attempts < 5000:
             attempts += 1
-            t = templates[len(made) % len(templates)] if len(made) < len(templates) else rng.choice(templates)
+            i = count if count < len(templates) else rng.randrange(len(templates))
+            if uses[i] >= TICKETS_PER_TEMPLATE:
+                continue
             fill = {k: rng.choice(v) for k, v in SLOTS.items()}
             fill["product2"] = rng.choice([p for p in SLOTS["product"] if p != fill["product"]])
             fill["n"] = rng.choice([3, 4, 6, 8, 12, 15, 20, 40])
             fill["m"] = rng.choice([1, 2, 5, 7])
-            text = re.sub(r"\b([Aa]) (?=[AEIOU])", r"\1n ", t.format(**fill))
+            text = re.sub(r"\b([Aa]) (?=[AEIOU])", r"\1n ", templates[i].format(**fill))
             if text in seen:
                 continue
             seen.add(text)
-            made.append(text)
-        # test: every 7th message of each label (first pass covers all templates in train)
-        for i, text in enumerate(made):
-            rows.append({"text": text, "label": label, "split": "test" if i % 7 == 3 or i % 7 == 6 else "train"})
+            uses[i] += 1
+            count += 1
+            made.append((text, label, template_ids[(label, i)]))
+    groups = _ticket_groups([t for t, _, _ in made], [g for _, _, g in made])
+    members: dict[int, list[int]] = {}
+    for i, g in enumerate(groups):
+        members.setdefault(g, []).append(i)
+    test: set[int] = set()
+    for label in TICKET_TEMPLATES:
+        # a label's groups in a seeded random order; take whole groups until the label has its test share
+        own = sorted({groups[i] for i, (_, lab, _) in enumerate(made) if lab == label})
+        rng.shuffle(own)
+        n_test = sum(made[i][1] == label for g in test for i in members[g])
+        for g in own:
+            size = sum(made[i][1] == label for i in members[g])
+            if n_test + size <= TICKETS_TEST_PER_LABEL:
+                test.add(g)
+                n_test += size
+            if n_test >= TICKETS_TEST_PER_LABEL:
+                break
+    rows = [{"text": text, "label": label, "split": "test" if groups[i] in test else "train"}
+            for i, (text, label, _) in enumerate(made)]
     rng.shuffle(rows)
     return [{"id": f"t{n:04d}", **row} for n, row in enumerate(rows, start=1)]
 

@@ -94,3 +94,116 @@ def test_lab_follows_the_conventions(path):
         assert c["metadata"].get("jupyter", {}).get("source_hidden"), f"{path.name}: a solution cell is not collapsed in JupyterLab"
     assert any(text(c).startswith("## Summary") for c in cells if c["cell_type"] == "markdown"), f"{path.name}: no '## Summary'"
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
+
+
+# --------------------------------------------------------------------------------------------------
+# Glossary, figures' alt text, printed paths
+
+CHAPTERS = sorted((ROOT / "chapters").glob("*.md"))
+GLOSSARY = ROOT / "chapters" / "glossary.md"
+TERM_ROLE = re.compile(r"\{term\}`([^`]+)`")
+
+#: Pages whose figures do not have alt text yet (CONTRIBUTING.md, "Figures need alt text", gives the
+#: recipe). Remove a page from this set when you apply the recipe to it; the set may only shrink.
+ALT_TEXT_TODO: set[str] = set()
+
+
+def glossary_terms(path: Path = GLOSSARY) -> set[str]:
+    """Every term of the ``{glossary}`` blocks (unindented lines inside them), lower-cased."""
+    terms, inside = set(), False
+    for line in path.read_text().splitlines():
+        if line.startswith("```{glossary}"):
+            inside = True
+        elif inside and line.startswith("```"):
+            inside = False
+        elif inside and line.strip() and not line[0].isspace() and not line.startswith(":"):
+            terms.add(line.strip().lower())
+    return terms
+
+
+def _term_target(text: str) -> str:
+    m = re.fullmatch(r"(.*?)\s*<([^>]+)>", text)
+    return (m.group(2) if m else text).strip().lower()
+
+
+def _pages() -> list[tuple[str, str]]:
+    """(name, markdown text) of every chapter and every lab's markdown cells."""
+    pages = [(str(p.relative_to(ROOT)), p.read_text()) for p in CHAPTERS]
+    for path in LABS:
+        cells = json.loads(path.read_text())["cells"]
+        pages.append((str(path.relative_to(ROOT)), "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")))
+    return pages
+
+
+def test_every_term_link_has_a_glossary_entry():
+    terms = glossary_terms()
+    assert {"recall@k", "mrr", "ndcg", "macro-f1", "bootstrap interval", "paired bootstrap", "rank", "alpha",
+            "learning rate", "epoch", "step", "greedy decoding", "prefill", "decode", "token", "chunk", "embedding",
+            "top-k", "abstention", "false abstention", "raft", "oracle chunk", "distractor"} <= terms
+    missing = [(name, t) for name, text in _pages() for t in TERM_ROLE.findall(text) if _term_target(t) not in terms]
+    assert not missing, f"{{term}} links to words the glossary does not define: {missing}"
+
+
+def test_glossary_worked_examples_are_right():
+    """The glossary's examples are arithmetic; recompute them with the course's own functions."""
+    from sklearn.metrics import f1_score
+
+    from ragft import metrics as M
+
+    # recall@k: gold {A, B}; ranking A, C, D -> 1/2 at k=1 and k=3; ranking A, C, B -> 1 at k=3
+    assert M.recall_at_k(["A", "C", "D"], {"A", "B"}, 1) == M.recall_at_k(["A", "C", "D"], {"A", "B"}, 3) == 0.5
+    assert M.recall_at_k(["A", "C", "B"], {"A", "B"}, 3) == 1.0
+    # MRR: first gold at rank 1, rank 3, nowhere -> (1 + 1/3 + 0) / 3 = 0.44
+    rrs = [M.reciprocal_rank(r, {"A"}) for r in (["A"], ["C", "D", "A"], ["C", "D"])]
+    assert round(sum(rrs) / 3, 2) == 0.44
+    # nDCG: one gold document at rank 2 -> 0.63, reciprocal rank 0.5
+    assert round(M.ndcg_at_k(["C", "A", "D"], {"A"}, 5), 2) == 0.63
+    assert M.reciprocal_rank(["C", "A", "D"], {"A"}) == 0.5
+    # bootstrap: 3 of 10 -> [0 %, 60 %]; 0 of 10 -> [0 %, 0 %]; Wilson upper end for 0 of 10 -> 28 %
+    assert M.bootstrap_ci([1] * 3 + [0] * 7) == (0.0, 0.6)
+    assert M.bootstrap_ci([0] * 10) == (0.0, 0.0)
+    z = 1.959964
+    assert round(z * z / (10 + z * z), 2) == 0.28
+    # paired bootstrap: A right wherever B is, plus on 3 more of 10 -> +30 points, interval from 0: a tie
+    a, b = [1] * 5 + [0] * 5, [1] * 2 + [0] * 8
+    result = M.compare_paired(a, b)
+    assert round(result["diff"], 2) == 0.3 and result["ci"][0] == 0.0 and result["verdict"] == "tie"
+    # macro-F1: seven equally common labels, always "billing" -> accuracy 1/7, macro-F1 0.04
+    labels = ["billing", "shipping", "returns", "technical", "account", "sales", "warranty"]
+    truth = [label for label in labels for _ in range(14)]
+    assert round(f1_score(truth, ["billing"] * len(truth), labels=labels, average="macro", zero_division=0), 2) == 0.04
+
+
+def test_figures_have_alt_text():
+    """Each figure pasted into a chapter has :alt:, and each lab cell that glues a figure gives its image alt
+    text in its metadata (``"mystnb": {"image": {"alt": ...}}``)."""
+    problems = []
+    for path in CHAPTERS:
+        name = str(path.relative_to(ROOT))
+        for _, block in re.findall(r"^(```|:::)\{glue\}[^\n]*\n(.*?)^\1", path.read_text(), re.M | re.S):
+            if not re.search(r"^:alt:\s*\S", block, re.M) and name not in ALT_TEXT_TODO:
+                problems.append(f"{name}: a {{glue}} figure has no :alt:")
+    for path in LABS:
+        name = str(path.relative_to(ROOT))
+        for i, cell in enumerate(json.loads(path.read_text())["cells"]):
+            source = "".join(cell["source"])
+            if cell["cell_type"] == "code" and re.search(r"glue\(\s*f?[\"']\w*_fig_", source):
+                alt = cell["metadata"].get("mystnb", {}).get("image", {}).get("alt", "")
+                if not alt.strip() and name not in ALT_TEXT_TODO:
+                    problems.append(f"{name}: cell {i} glues a figure but has no mystnb.image.alt metadata")
+    assert not problems, problems
+    assert all((ROOT / name).exists() for name in ALT_TEXT_TODO), "ALT_TEXT_TODO names a file that no longer exists"
+
+
+def test_display_path_hides_this_machines_folders(tmp_path, monkeypatch):
+    from ragft import config
+
+    monkeypatch.setenv("RAGFT_CACHE_DIR", str(tmp_path / "cache"))
+    assert config.display_path(tmp_path / "cache" / "adapters" / "x") == "<cache>/adapters/x"
+    assert config.display_path(tmp_path / "cache") == "<cache>"
+    assert config.display_path(Path.home() / "notes.txt") == "~/notes.txt"
+    assert config.display_path("HuggingFaceTB/SmolLM2-360M-Instruct") == "HuggingFaceTB/SmolLM2-360M-Instruct"
+    if config.REPO_ROOT is not None:
+        assert config.display_path(ROOT / "data" / "kb" / "v1") == "data/kb/v1"
+    monkeypatch.setenv("RAGFT_CACHE_DIR", str(Path.home() / ".cache" / "ragft"))
+    assert config.display_path(Path.home() / ".cache" / "ragft" / "models") == "<cache>/models"  # innermost wins

@@ -154,6 +154,19 @@ def test_select_questions_without_limit_returns_whole_splits():
     assert len(sel["unanswerable"]) == 2
 
 
+def test_config_takes_retrieval_settings_from_the_rag_toolkit(monkeypatch):
+    from ragft.rag import ChunkingConfig
+    from ragft.rag import pipeline as rag_pipeline
+
+    cfg = compare.CompareConfig()
+    assert cfg.k == rag_pipeline.DEFAULT_K
+    assert (cfg.chunk_size, cfg.overlap) == (ChunkingConfig().chunk_size, ChunkingConfig().overlap)
+    assert cfg.to_dict()["k"] == cfg.k  # recorded as a number, not as "default"
+    monkeypatch.setattr(rag_pipeline, "DEFAULT_K", 5)  # the toolkit changes its default: the harness follows
+    assert compare.CompareConfig().k == 5 and compare.rag_defaults()["k"] == 5
+    assert compare.CompareConfig(k=1).k == 1  # an explicit k still wins
+
+
 def test_config_rejects_bad_settings():
     with pytest.raises(ValueError, match="unknown system"):
         compare.CompareConfig(systems=("rag", "gpt4"))
@@ -229,6 +242,45 @@ def test_summarize_update_separates_current_and_stale_answers():
     assert u["changed_accuracy"] == 0.5 and u["stale_rate"] == 0.25
 
 
+def _pair_records(system, outcomes, split="test_unseen"):
+    return [{"system": system, "id": f"q{i}", "split": split, "type": "single", "correct": bool(c)}
+            for i, c in enumerate(outcomes)]
+
+
+def test_paired_differences_decide_by_the_interval_of_the_difference():
+    # rag is right on 30 of 40 questions, ft on 10 (the 10 that rag also gets): a clear difference
+    recs = _pair_records("rag", [1] * 30 + [0] * 10) + _pair_records("ft", [1] * 10 + [0] * 30)
+    # closed book: the same accuracy as ft, but on questions that trade wins and losses with ft
+    recs += _pair_records("closed_book", [0] * 10 + [1] * 10 + [0] * 20)
+    d = compare.paired_differences(recs, seed=0, splits=("test_unseen",))
+    assert set(d) == {"rag_vs_closed_book", "rag_vs_ft", "ft_vs_closed_book"}  # only pairs that were run
+    rag_ft = d["rag_vs_ft"]["test_unseen"]
+    assert rag_ft["diff"] == pytest.approx(0.5) and rag_ft["n"] == 40
+    assert 0 < rag_ft["ci95"][0] < 0.5 < rag_ft["ci95"][1]
+    assert rag_ft["verdict"] == "a" and rag_ft["better"] == "rag"
+    tie = d["ft_vs_closed_book"]["test_unseen"]
+    assert tie["diff"] == 0 and tie["better"] == "tie" and tie["ci95"][0] < 0 < tie["ci95"][1]
+    # only the questions both systems answered are paired
+    partial = compare.paired_differences(recs[:40] + _pair_records("ft", [0] * 20), seed=0, splits=("test_unseen",))
+    assert partial["rag_vs_ft"]["test_unseen"]["n"] == 20
+
+
+def test_update_differences_and_gain_are_paired():
+    from ragft.data import Question
+
+    qs = [Question(f"q{i}", "q?", ["$41"], ["d"], "changed", "test_seen", "f", v1_answers=["$41"], v2_answers=["$44"])
+          for i in range(20)]
+    u = compare.summarize_update(["It is $41."] * 20, ["It is $44."] * 16 + ["It is $41."] * 4, qs, seed=0)
+    assert u["current_gain"]["diff"] == pytest.approx(0.8) and u["current_gain"]["verdict"] == "a"
+    assert u["stale_rate"] == pytest.approx(0.2) and u["stale_ci95"][0] <= 0.2 <= u["stale_ci95"][1]
+    scores = {"rag": harness.update_scores(["It is $44."] * 16 + ["?"] * 4, qs),
+              "ft": harness.update_scores(["It is $41."] * 20, qs)}
+    d = compare.update_differences(scores, seed=0)
+    assert set(d) == {"rag_vs_ft"}
+    assert d["rag_vs_ft"]["changed_accuracy"]["better"] == "rag"
+    assert d["rag_vs_ft"]["stale_rate"]["better"] == "ft" and d["rag_vs_ft"]["stale_rate"]["diff"] == -1.0
+
+
 # --------------------------------------------------------------------------------------------------
 # the whole harness with the stand-in model
 
@@ -264,6 +316,19 @@ def test_run_comparison_reports_every_system_and_split(stub_run):
     assert costs["rag"]["index_seconds"] > 0 and costs["rag"]["peak_rss_mb"] > 0
     assert data["config"]["n_questions"] == {"test_seen": 2, "test_unseen": 3, "unanswerable": 2, "multi_doc": 1}
     assert data["environment"]["torch"]
+    # the same answer-length cap for every system, and each answer's length recorded beside its time
+    assert all(r["new_tokens"] <= data["config"]["max_new_tokens"] for r in results.records)
+    assert s["ft"]["test_seen"]["new_tokens"] > 0 and "latency_ms_mean" in s["ft"]["test_seen"]
+    # no path of this machine in the results: the answer cache is named relative to the cache root
+    assert data["config"]["answer_cache"].startswith("<cache>/")
+    # the paired differences the chapter's verdicts need, for every split, computed from the records
+    d = data["differences"]
+    assert set(d) == {f"{a}_vs_{b}" for a, b in compare.PAIRS}
+    for pair in d.values():
+        assert set(pair) == set(compare.SPLITS)
+    rag_cb = d["rag_vs_closed_book"]["test_seen"]
+    assert rag_cb["diff"] == pytest.approx(s["rag"]["test_seen"]["accuracy"] - s["closed_book"]["test_seen"]["accuracy"])
+    assert rag_cb["n"] == 2 and rag_cb["ci95"][0] <= rag_cb["diff"] <= rag_cb["ci95"][1]
 
 
 def test_update_experiment_rag_goes_current_while_the_old_adapter_stays_stale(stub_run):
@@ -281,6 +346,10 @@ def test_update_experiment_rag_goes_current_while_the_old_adapter_stays_stale(st
     assert u["ft"]["update_seconds"] == 0.0 and u["ft"]["retrain_seconds_estimate"] == 2.5
     assert u["closed_book"]["stale_rate"] == 0.0
     assert u["raft"]["changed_accuracy"] == 1.0  # reads the updated index
+    assert u["rag"]["current_gain"]["diff"] == 1.0 and u["ft"]["current_gain"]["diff"] == 0.0
+    ud = results.update_differences["rag_vs_ft"]
+    assert ud["changed_accuracy"]["diff"] == 1.0 and ud["stale_rate"]["diff"] == -0.5
+    assert ud["changed_accuracy"]["n"] == 2
 
 
 def test_retraining_on_v2_facts_removes_the_stale_answers(cache):
@@ -301,8 +370,10 @@ def test_answer_cache_reuses_answers_and_runs_are_reproducible(cache):
     assert generated > 0 and first.n_from_cache == 0
     second = compare.run_comparison(tiny_config(systems=("closed_book", "rag")), backend=backend)
     assert backend.generated == generated  # nothing generated again
-    assert second.n_from_cache == len(second.records)
-    assert second.costs["rag"]["from_cache"] == second.costs["rag"]["generated"] + second.costs["rag"]["from_cache"]
+    asked = [r for r in second.records if not r["gate"]]  # the abstention gate answers the others itself
+    assert second.n_from_cache == len(asked) > 0
+    assert second.costs["rag"]["generated"] == 0
+    assert second.costs["rag"]["from_cache"] == first.costs["rag"]["generated"] > 0
     for system in ("closed_book", "rag"):
         for split in compare.SPLITS:
             assert first.systems[system][split]["accuracy"] == second.systems[system][split]["accuracy"]
@@ -390,12 +461,30 @@ def test_results_are_saved_as_json_and_csv_and_plotted_from_the_file(stub_run, t
     assert frame.loc["RAG", "test_seen"] == 1.0
     with pytest.raises(KeyError, match="unknown metric"):
         compare.table(data, "bleu")
+    diffs = pd.read_csv(tmp_path / "run" / "differences.csv")
+    assert set(diffs["pair"]) == {f"{a}_vs_{b}" for a, b in compare.PAIRS}
+    assert {"diff", "ci95_low", "ci95_high", "better", "n"} <= set(diffs.columns)
+    shown = compare.differences_table(data)
+    assert list(shown.columns) == ["n", "diff (pts)", "95% CI", "verdict"]
+    assert max(len(line) for line in shown.to_string().splitlines()) <= 100  # narrow enough not to be clipped
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import to_hex
+
+    plt.close("all")
     figs = compare.plot_results(path, save=True)
     assert set(figs) == {"accuracy", "latency", "update"}
     assert (tmp_path / "run" / "accuracy.png").is_file()
-    import matplotlib.pyplot as plt
-
-    plt.close("all")
+    assert plt.get_fignums() == []  # returned closed: a notebook shows each figure once, where it displays it
+    # the update figure's legend shows the colours its bars are drawn in
+    ax = figs["update"].axes[1]
+    legend = {t.get_text(): to_hex(h.get_facecolor()) for t, h in zip(ax.get_legend().get_texts(),
+                                                                       ax.get_legend().legend_handles)}
+    bar_colours = {to_hex(p.get_facecolor()) for p in ax.patches}
+    assert set(legend) == {"before the update", "after the update"} and set(legend.values()) == bar_colours
+    # the latency figure names the cap and labels each bar with its answer length
+    lat = figs["latency"].axes[0]
+    assert str(data["config"]["max_new_tokens"]) in lat.get_title()
+    assert any("tokens" in t.get_text() for t in lat.texts)
     with pytest.raises(FileNotFoundError, match="ragft compare --out"):
         compare.load_results(tmp_path / "nothing-here")
 
@@ -432,6 +521,8 @@ def test_compare_writes_results_and_refuses_to_overwrite_them(stub_cli, tmp_path
                  "--plots"]) == 0
     printed = capsys.readouterr().out
     assert "RAG" in printed and "stale" in printed
+    assert "paired differences" in printed and "RAG - closed book" in printed
+    assert (out / "differences.csv").is_file()
     assert (out / "results.json").is_file() and (out / "latency.png").is_file()
     before = (out / "results.json").read_text()
     assert main(["compare", "--data", str(DATA), "--quiet", "--systems", "rag", "--out", str(out)]) == 2

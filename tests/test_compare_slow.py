@@ -32,6 +32,12 @@ def test_real_model_rag_beats_closed_book_and_follows_the_update(tmp_path):
     assert answerable["rag"] >= 0.5, [r for r in first.records if r["system"] == "rag"]
     assert s["rag"]["test_unseen"]["prompt_tokens"] > 2 * s["closed_book"]["test_unseen"]["prompt_tokens"]
     assert s["rag"]["test_unseen"]["retrieval_ms_p50"] > 0 and s["closed_book"]["test_unseen"]["retrieval_ms_p50"] == 0
+    # one answer-length cap for both systems, and the lengths are recorded beside the times
+    assert all(r["new_tokens"] <= 24 for r in first.records), [r["new_tokens"] for r in first.records]
+    # the paired difference is computed on the same questions as the two accuracies
+    d = first.differences["rag_vs_closed_book"]["test_unseen"]
+    assert d["n"] == 2
+    assert d["diff"] == pytest.approx(s["rag"]["test_unseen"]["accuracy"] - s["closed_book"]["test_unseen"]["accuracy"])
     # the update: the index is re-embedded for the changed documents and RAG gives the new values
     u = first.update["rag"]
     assert first.config["index_update"]["docs_updated"] == 2
@@ -39,7 +45,7 @@ def test_real_model_rag_beats_closed_book_and_follows_the_update(tmp_path):
     assert u["stale_rate"] <= u["stale_rate_before"]
     # reproducible: a second run reuses every answer and reports the same scores
     second = compare.run_comparison(cfg)
-    assert second.n_from_cache == len(second.records)
+    assert second.n_from_cache == sum(not r["gate"] for r in second.records)  # gated answers are not generated
     assert [r["answer"] for r in second.records] == answers
     for sys in ("closed_book", "rag"):
         for split in ("test_seen", "test_unseen", "unanswerable"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -355,6 +356,36 @@ def test_validator_reports_bad_house_format_reply(broken):
 def test_validator_reports_bad_ticket_label(broken):
     n = _edit(broken / "tickets.jsonl", lambda r: True, lambda r: r.__setitem__("label", "complaint"))
     _problems_with(broken, f"tickets.jsonl:{n}:", "label", "complaint")
+
+
+def test_ticket_similarity_masks_numbers_and_case():
+    a = "My order QO-88213 still hasn't arrived and the tracking hasn't moved for 3 days."
+    b = "my order QO-91502 still hasn't arrived and the tracking hasn't moved for 12 days."
+    assert data.ticket_similarity(a, b) == 1.0
+    assert data.ticket_similarity(a, "Please delete my account and all my data.") == 0.0
+    assert data.ticket_similarity(a, "Short one") == 0.0  # too short for a 3-gram
+
+
+def test_real_ticket_split_has_no_near_duplicates():
+    tickets = data.load_tickets(root=DATA)
+    assert data.ticket_near_duplicates(tickets) == []
+    test = [t for t in tickets if t.split == "test"]
+    assert len(tickets) >= 300 and len(test) >= 80
+    assert min(sum(t.label == lab for t in test) for lab in data.TICKET_LABELS) >= 8
+
+
+def test_validator_reports_a_near_duplicate_ticket_across_splits(broken):
+    path = broken / "tickets.jsonl"
+    rows = _rows(path)
+    train = next(r for r in rows if r["split"] == "train")
+    test = next(r for r in rows if r["split"] == "test" and r["label"] == train["label"])
+    # plant a test ticket that is the train ticket with other numbers and different capitals
+    test["text"] = re.sub(r"\d+", "7", train["text"]).upper() + "!"
+    _write(path, rows)
+    line = rows.index(test) + 1
+    hits = _problems_with(broken, f"tickets.jsonl:{line}:", "near-duplicate", repr(test["id"]), repr(train["id"]))
+    assert len(hits) == 1
+    assert [p for p in data.validate(broken) if "near-duplicate" in p] == hits  # nothing else is flagged
 
 
 def test_validator_reports_bad_confusable_group(broken):

@@ -231,6 +231,100 @@ def test_load_finetuned_rejects_other_folders(tmp_path):
 
 
 # --------------------------------------------------------------------------------------------------
+# the training prompt: an adapter is asked the way it was trained
+
+
+def _prompt_ids(tokenizer, messages) -> list[int]:
+    from ragft import models
+
+    return tokenizer(models.chat_text(tokenizer, messages), add_special_tokens=False)["input_ids"]
+
+
+def _trained_prompt_ids(tokenizer, example, system) -> list[int]:
+    """What the model read in training before the reply: the tokens up to the first one that carries loss."""
+    enc = finetune.encode_example(tokenizer, example, system=system)
+    first = next(i for i, lab in enumerate(enc["labels"]) if lab != -100)
+    return enc["input_ids"][:first]
+
+
+@pytest.fixture(scope="module")
+def signoff_adapter(tmp_path_factory):
+    """A user's data that is not course data: replies that all end with a fixed sign-off, no system prompt."""
+    examples = finetune.load_training_data(FIXTURES / "signoff.jsonl")
+    out = tmp_path_factory.mktemp("adapters") / "signoff"
+    return finetune.train_lora(examples, output_dir=out, **TINY)
+
+
+@pytest.mark.slow
+def test_training_prompt_round_trips_and_every_caller_asks_as_trained(signoff_adapter, tokenizer, capsys):
+    from types import SimpleNamespace
+
+    from ragft.compare.harness import _prompts_for
+    from ragft.rag import RagPipeline, build_closed_book_prompt
+
+    folder = Path(signoff_adapter.adapter_dir)
+    record = json.loads((folder / ft_train.TRAIN_RECORD).read_text())["prompt"]
+    assert record == {"system": None, "chat_template": tokenizer.chat_template, "layout": ["user", "assistant"],
+                      "system_varies": False}
+    assert finetune.TrainResult.from_dir(folder).training_prompt == signoff_adapter.training_prompt
+
+    model, tok = finetune.load_finetuned(folder)
+    assert model.ragft_prompt == finetune.TrainingPrompt.from_record(record)
+    question = "Do you sell second-hand bikes?"  # not in the training file
+    example = {"question": question, "answer": "Sometimes. Happy riding! — Bram, Spokewise Cycles"}
+    trained = _trained_prompt_ids(tok, example, system=None)
+    assert tok.decode(trained).endswith("<|im_start|>assistant\n")
+
+    pipeline_prompt = RagPipeline(model, tok).prompts([question], [[]])[0]
+    harness_prompt = _prompts_for("ft", [SimpleNamespace(question=question)], {}, model)[0]
+    for prompt in (pipeline_prompt, harness_prompt, model.ragft_prompt.messages(question)):
+        assert _prompt_ids(tok, prompt) == trained
+    assert tok(model.ragft_prompt.text(tok, question), add_special_tokens=False)["input_ids"] == trained
+    # the course's closed-book prompt (what `ragft ask --adapter` used before) is a different layout
+    assert _prompt_ids(tok, build_closed_book_prompt(question)) != trained
+
+    # `ragft ask --adapter` (closed book) reads exactly the training prompt: same number of prompt tokens
+    # (the course's closed-book prompt, what it used before, is longer)
+    assert main(["ask", question, "--adapter", str(folder), "--max-new-tokens", "4", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["mode"] == "fine-tuned closed-book"
+    assert out["timings"]["prompt_tokens"] == len(trained) < len(_prompt_ids(tok, build_closed_book_prompt(question)))
+
+
+@pytest.mark.slow
+def test_adapter_without_a_recorded_prompt_still_loads(signoff_adapter, tmp_path, tokenizer):
+    import shutil
+
+    from ragft.rag import RagPipeline, build_closed_book_prompt
+
+    old = tmp_path / "old-adapter"
+    shutil.copytree(signoff_adapter.adapter_dir, old)
+    record = json.loads((old / ft_train.TRAIN_RECORD).read_text())
+    del record["prompt"]
+    (old / ft_train.TRAIN_RECORD).write_text(json.dumps(record))
+    assert finetune.TrainResult.from_dir(old).training_prompt is None
+    model, tok = finetune.load_finetuned(old)
+    assert model.ragft_prompt is None
+    assert RagPipeline(model, tok).prompts(["Hi?"], [[]])[0] == build_closed_book_prompt("Hi?")  # the old behaviour
+
+
+@pytest.mark.slow
+def test_training_prompt_follows_the_system_message_of_the_data(tokenizer):
+    qa = [{"question": "q", "answer": "a"}]
+    chat = [{"messages": [{"role": "system", "content": "Be terse."}, {"role": "user", "content": "q"},
+                          {"role": "assistant", "content": "a"}]}]
+    assert finetune.TrainingPrompt.of_training(qa, None, tokenizer).messages("Q?") == [{"role": "user", "content": "Q?"}]
+    with_option = finetune.TrainingPrompt.of_training(qa, "Be brief.", tokenizer)
+    assert with_option.system == "Be brief." and with_option.layout == ["system", "user", "assistant"]
+    assert finetune.TrainingPrompt.of_training(chat, None, tokenizer).system == "Be terse."
+    mixed = finetune.TrainingPrompt.of_training(chat + qa, None, tokenizer)
+    assert mixed.system_varies and mixed.system is None
+    for examples, system in [(qa, "Be brief."), (chat, None)]:
+        prompt = finetune.TrainingPrompt.of_training(examples, system, tokenizer)
+        assert _prompt_ids(tokenizer, prompt.messages("q")) == _trained_prompt_ids(tokenizer, examples[0], system)
+
+
+# --------------------------------------------------------------------------------------------------
 # cache
 
 
@@ -249,6 +343,13 @@ def test_cached_adapter_trains_once(tmp_path, monkeypatch):
     second = finetune.cached_adapter("toy", examples, **TINY)
     assert second.cached and second.adapter_dir == first.adapter_dir
     assert second.loss_history == first.loss_history
+    assert second.training_prompt == first.training_prompt is not None
+    # an adapter cached before prompts were recorded gets its (exactly known) prompt added on the next hit
+    path = Path(first.adapter_dir) / ft_train.TRAIN_RECORD
+    record = json.loads(path.read_text())
+    path.write_text(json.dumps({k: v for k, v in record.items() if k != "prompt"}))
+    third = finetune.cached_adapter("toy", examples, **TINY)
+    assert third.prompt == record["prompt"] and json.loads(path.read_text())["prompt"] == record["prompt"]
     # a different configuration or different data is a different adapter
     with pytest.raises(AssertionError, match="trained again"):
         finetune.cached_adapter("toy", examples, **{**TINY, "lr": 1e-3})
@@ -315,3 +416,37 @@ def test_cli_output_is_a_file(tmp_path, capsys):
     assert main(["finetune", str(FIXTURES / "plant_care.jsonl"), "--output", str(target)]) == 2
     assert "is a file" in capsys.readouterr().err
     assert target.read_text() == "keep me"
+
+
+def test_macro_f1_interval_matches_scikit_learn_resamples():
+    import numpy as np
+    from sklearn.metrics import f1_score
+
+    from ragft.finetune import evaluate
+
+    labels = ["billing", "sales", "account"]
+    gold = ["billing"] * 6 + ["sales"] * 3 + ["account"] * 3
+    pred = ["billing"] * 5 + ["sales", "sales", "(none)", "billing", "account", "billing", "account"]
+    assert evaluate.macro_f1(gold, pred, labels) == f1_score(gold, pred, labels=labels, average="macro", zero_division=0)
+    lo, hi = evaluate.bootstrap_macro_f1_ci(gold, pred, labels, n_boot=300, seed=1)
+    # the same redraws, scored one by one with scikit-learn
+    idx = np.random.default_rng(1).integers(0, len(gold), size=(300, len(gold)))
+    ref = [f1_score([gold[i] for i in row], [pred[i] for i in row], labels=labels, average="macro", zero_division=0)
+           for row in idx]
+    assert (lo, hi) == pytest.approx(tuple(np.quantile(ref, [0.025, 0.975])))
+    assert lo < evaluate.macro_f1(gold, pred, labels) < hi
+    assert evaluate.bootstrap_macro_f1_ci(["sales"] * 4, ["sales"] * 4, labels) == (pytest.approx(1 / 3),) * 2
+
+
+def test_ticket_few_shot_prompt_states_the_instruction_once():
+    from ragft.finetune import evaluate
+
+    labels = ["billing", "sales"]
+    shots = [{"text": "Refund please", "label": "billing"}, {"text": "A quote for 40 units?", "label": "sales"}]
+    messages = evaluate.ticket_few_shot_messages("Where is my invoice?", labels, shots)
+    instruction, ticket = finetune.ticket_prompt("Where is my invoice?", labels).rsplit("\n\n", 1)
+    assert messages[0] == {"role": "system", "content": instruction}
+    assert [m["role"] for m in messages[1:]] == ["user", "assistant", "user", "assistant", "user"]
+    assert [m["content"] for m in messages[2::2]] == ["billing", "sales"]
+    assert messages[-1] == {"role": "user", "content": ticket} and ticket == "Ticket: Where is my invoice?"
+    assert sum("billing, sales" in m["content"] for m in messages) == 1

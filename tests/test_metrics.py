@@ -88,3 +88,20 @@ def test_answer_correct_and_f1():
     assert M.token_f1("30 days", ["30 days"]) == 1.0
     assert 0 < M.token_f1("it is 30 days", ["30 days"]) < 1
     assert M.token_f1("no overlap", ["30 days"]) == 0.0
+
+
+def test_bootstrap_diff_ci_is_paired_and_decides_by_zero():
+    a = [1] * 30 + [0] * 10
+    b = [1] * 20 + [0] * 20  # a is right on every question b gets right, and on 10 more
+    lo, hi = M.bootstrap_diff_ci(a, b)
+    assert 0 < lo <= 0.25 <= hi
+    assert M.compare_paired(a, b)["verdict"] == "a"
+    assert M.compare_paired(b, a)["verdict"] == "b"
+    # the same two accuracies, but the wins and losses cancel question by question: no verdict
+    c = [1, 0] * 20
+    d = [0, 1] * 20
+    res = M.compare_paired(c, d)
+    assert res["diff"] == 0 and res["verdict"] == "tie" and res["ci"][0] < 0 < res["ci"][1]
+    with pytest.raises(ValueError, match="same questions"):
+        M.bootstrap_diff_ci([1, 0], [1])
+    assert all(math.isnan(x) for x in M.bootstrap_diff_ci([], []))

@@ -96,3 +96,29 @@ def test_ask_with_index_json_and_closed_book(docs_dir, tmp_path, capsys):
     code, out, _ = run(capsys, "ask", "What is the capital of France?", "--json", "--max-new-tokens", "16")
     result = json.loads(out)
     assert code == 0 and result["sources"] == [] and result["mode"] == "base closed-book"
+
+
+@pytest.mark.slow
+def test_ask_answers_and_abstains_on_a_corpus_that_is_not_the_course(docs_dir, tmp_path, capsys):
+    """The default pipeline (hybrid search, compression, the gate calibrated on the course's train questions)
+    on a bike shop's documents: it answers what they say and says "I don't know" to what they do not."""
+    index = tmp_path / "idx"
+    assert run(capsys, "index", str(docs_dir), "--index", str(index), "--quiet")[0] == 0
+    code, out, err = run(capsys, "ask", "How much does a puncture repair cost at Spokewise?", "--index", str(index), "--json")
+    assert code == 0, err
+    answered = json.loads(out)
+    assert answered["abstained"] is False and answered["abstain_reason"] is None
+    assert "12" in answered["answer"] and answered["sources"][0]["doc_id"] == "returns"
+    assert answered["settings"]["search"] == "hybrid" and answered["settings"]["units"] >= 1
+    for question in ("Who is the head chef of the Spokewise cafe?", "What is the price of a carbon racing frame at Spokewise?"):
+        code, out, err = run(capsys, "ask", question, "--index", str(index), "--json")
+        refused = json.loads(out)
+        assert code == 0 and refused["abstained"] is True, (question, refused)
+        assert refused["abstain_reason"] and "know" in refused["answer"].lower()
+    # the off switch: the same question reaches the model, which answers something
+    code, out, _ = run(capsys, "ask", "Who is the head chef of the Spokewise cafe?", "--index", str(index), "--json", "--no-abstain",
+                       "--max-new-tokens", "12")
+    assert code == 0 and json.loads(out)["abstained"] is False
+    # contradictory options are one clear line
+    code, _, err = run(capsys, "ask", "x", "--index", str(index), "--units", "2", "--no-compress")
+    assert code == 2 and "contradict" in err

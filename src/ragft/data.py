@@ -39,7 +39,7 @@ __all__ = [
     "ACCESS_LEVELS", "Change", "Document", "HOUSE_GREETING", "HOUSE_SIGNOFF", "HouseReply", "QUESTION_TYPES",
     "Question", "SPLITS", "TICKET_LABELS", "Ticket", "check_house_format", "data_dir", "house_format_problems",
     "kb_dir", "load_changelog", "load_confusable_groups", "load_house_format", "load_kb", "load_questions",
-    "load_tickets", "normalize", "validate",
+    "load_tickets", "normalize", "ticket_near_duplicates", "ticket_similarity", "validate",
 ]
 
 ACCESS_LEVELS = ("public", "internal", "confidential")
@@ -59,7 +59,7 @@ HOUSE_FORMAT = "\n".join([HOUSE_GREETING, HOUSE_ANSWER_PREFIX + "<one sentence>"
 MINIMUMS = dict(documents=60, words=15_000, confidential_documents=10, answerable=300, test_seen=40,
                 test_unseen=40, unanswerable=40, multi_doc_in_tests=12, changed_in_tests=15, paraphrases=3,
                 changed_facts=25, added_documents=5, retired_documents=3, house_format=150, house_format_test=40,
-                tickets=300, tickets_test=80, ticket_labels=6, confusable_groups=10)
+                tickets=300, tickets_test=80, ticket_labels=6, tickets_test_per_label=8, confusable_groups=10)
 
 
 def data_dir() -> Path:
@@ -665,18 +665,79 @@ def _check_house(rep: _Report) -> None:
                   ("train", "test"), MINIMUMS["house_format"], MINIMUMS["house_format_test"], extra)
 
 
+#: a test ticket this similar to a train ticket (Jaccard of word 3-grams, numbers masked) is a near-duplicate
+MAX_TICKET_SIMILARITY = 0.6
+
+
+def ticket_shingles(text: str, n: int = 3) -> set[tuple[str, ...]]:
+    """The word ``n``-grams of a ticket: lower-cased words, every word holding a digit masked as ``#``.
+
+    Masking numbers makes "order QO-88213, 3 days" and "order QO-91502, 12 days" the same message,
+    which is what they are for a classifier: a test ticket that differs from a train ticket only in
+    its numbers measures memory, not generalisation.
+    """
+    words = ["#" if any(c.isdigit() for c in w) else w for w in re.findall(r"[a-z0-9]+", text.lower())]
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+def ticket_similarity(a: str, b: str) -> float:
+    """Jaccard similarity of the two tickets' :func:`ticket_shingles` (0 when either is too short)."""
+    sa, sb = ticket_shingles(a), ticket_shingles(b)
+    return len(sa & sb) / len(sa | sb) if sa and sb else 0.0
+
+
+def ticket_near_duplicates(tickets: Iterable, threshold: float = MAX_TICKET_SIMILARITY) -> list[tuple[str, str, float]]:
+    """``(test id, train id, similarity)`` for each test ticket whose closest train ticket reaches ``threshold``.
+
+    ``tickets`` are :class:`Ticket` objects or dicts with ``id``, ``text`` and ``split``.
+    """
+    def get(t, key):
+        return t[key] if isinstance(t, dict) else getattr(t, key)
+
+    train = [(get(t, "id"), ticket_shingles(get(t, "text"))) for t in tickets if get(t, "split") == "train"]
+    found = []
+    for t in tickets:
+        if get(t, "split") != "test":
+            continue
+        mine = ticket_shingles(get(t, "text"))
+        best_id, best = None, 0.0
+        for other_id, theirs in train:
+            union = len(mine | theirs)
+            sim = len(mine & theirs) / union if mine and theirs else 0.0
+            if sim > best:
+                best_id, best = other_id, sim
+        if best_id is not None and best >= threshold:
+            found.append((get(t, "id"), best_id, best))
+    return found
+
+
 def _check_tickets(rep: _Report) -> None:
+    rows: list[tuple[int, dict]] = []
+
     def extra(n, row, counts):
         if row["label"] not in TICKET_LABELS:
             rep.add("tickets.jsonl", n, f"label: {row['label']!r} is not one of {', '.join(TICKET_LABELS)}")
         else:
             counts["label:" + row["label"]] += 1
+            counts[f"{row['split']}:{row['label']}"] += 1
+        rows.append((n, row))
 
     counts = _check_simple(rep, "tickets.jsonl", {"id": str, "text": str, "label": str, "split": str},
                            ("train", "test"), MINIMUMS["tickets"], MINIMUMS["tickets_test"], extra)
     used = sum(1 for k in counts if k.startswith("label:"))
     if used < MINIMUMS["ticket_labels"]:
         rep.add("tickets.jsonl", None, f"{used} labels used, at least {MINIMUMS['ticket_labels']} needed")
+    for label in TICKET_LABELS:
+        if counts["label:" + label] and counts[f"test:{label}"] < MINIMUMS["tickets_test_per_label"]:
+            rep.add("tickets.jsonl", None, f"{counts[f'test:{label}']} test tickets labelled {label!r}, "
+                                           f"at least {MINIMUMS['tickets_test_per_label']} needed")
+    # leakage between splits: a test ticket that is a train ticket with other numbers or product names
+    line_of = {row["id"]: n for n, row in rows}
+    for test_id, train_id, sim in ticket_near_duplicates([row for _n, row in rows]):
+        rep.add("tickets.jsonl", line_of[test_id],
+                f"text: test ticket {test_id!r} is a near-duplicate of train ticket {train_id!r} (line "
+                f"{line_of[train_id]}; Jaccard {sim:.2f} on word 3-grams with numbers masked, limit "
+                f"{MAX_TICKET_SIMILARITY}); put near-duplicates in the same split")
 
 
 def _check_confusable(rep: _Report, kb_v1: dict[str, Document]) -> None:

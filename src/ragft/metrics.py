@@ -7,6 +7,9 @@ Answer metrics
     * :func:`token_f1`: SQuAD-style token overlap F1 against the best alias.
     * :func:`is_abstention`: did the model say it does not know?
     * :func:`bootstrap_ci`: percentile bootstrap interval for a mean of 0/1 scores.
+    * :func:`bootstrap_diff_ci` and :func:`compare_paired`: the interval of the *difference* between two
+      systems scored on the same questions (paired bootstrap), and the verdict rule the course uses:
+      one system is better only when that interval excludes zero.
 
 Retrieval metrics (one query: ranked doc ids vs the set of relevant doc ids)
     :func:`recall_at_k`, :func:`reciprocal_rank`, :func:`ndcg_at_k` with binary relevance, written
@@ -81,6 +84,46 @@ def bootstrap_ci(scores: Sequence[float], *, n_boot: int = 2000, level: float = 
     alpha = (1 - level) / 2
     lo, hi = np.quantile(means, [alpha, 1 - alpha])
     return float(lo), float(hi)
+
+
+def bootstrap_diff_ci(
+    a_scores: Sequence[float], b_scores: Sequence[float], *, n_boot: int = 2000, level: float = 0.95, seed: int = 0
+) -> tuple[float, float]:
+    """Paired percentile bootstrap interval of ``mean(a) - mean(b)``.
+
+    ``a_scores[i]`` and ``b_scores[i]`` must score the *same* question ``i`` (two systems, or one system
+    before and after a change): each bootstrap sample redraws questions, keeping the pair together, so
+    the question-to-question variation that both systems share cancels out. This is narrower, and more
+    honest, than comparing two separate intervals.
+    """
+    a = np.asarray(list(a_scores), dtype=float)
+    b = np.asarray(list(b_scores), dtype=float)
+    if a.shape != b.shape:
+        raise ValueError(f"paired scores need the same questions on both sides, got {a.size} and {b.size} scores")
+    if a.size == 0:
+        return (float("nan"), float("nan"))
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, a.size, size=(n_boot, a.size))
+    diffs = (a[idx] - b[idx]).mean(axis=1)
+    alpha = (1 - level) / 2
+    lo, hi = np.quantile(diffs, [alpha, 1 - alpha])
+    return float(lo), float(hi)
+
+
+def compare_paired(
+    a_scores: Sequence[float], b_scores: Sequence[float], *, n_boot: int = 2000, level: float = 0.95, seed: int = 0
+) -> dict:
+    """The course's rule for "A beats B": the paired interval of the difference excludes zero.
+
+    Returns ``{"diff", "ci": (low, high), "n", "verdict"}`` where ``verdict`` is ``"a"`` (A better),
+    ``"b"`` (B better) or ``"tie"`` (the interval contains zero: the questions cannot tell them apart).
+    """
+    a = [float(x) for x in a_scores]
+    b = [float(x) for x in b_scores]
+    lo, hi = bootstrap_diff_ci(a, b, n_boot=n_boot, level=level, seed=seed)
+    diff = float(np.mean(a) - np.mean(b)) if a else float("nan")
+    verdict = "a" if lo > 0 else "b" if hi < 0 else "tie"
+    return {"diff": diff, "ci": (lo, hi), "n": len(a), "verdict": verdict}
 
 
 def recall_at_k(ranked: Sequence[str], relevant: Iterable[str], k: int) -> float:

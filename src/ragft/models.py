@@ -202,6 +202,14 @@ def _cached_embedder(name: str):
 
     if name == config.BUNDLED:
         return SentenceTransformer(str(bundled_embedder_path()), device="cpu")
+    if name.startswith("tuned:"):  # an embedder fine-tuned by ragft.rag.tune, kept in the cache
+        from .rag.tune import tuned_dir
+
+        folder = tuned_dir(name)
+        if not folder.is_dir():
+            raise FileNotFoundError(f"tuned embedder {name} is not in the cache ({folder}); train it again with "
+                                    "ragft.rag.tune.course_tuned_embedder() or rebuild the index with the base embedder")
+        return SentenceTransformer(str(folder), device="cpu")
     return SentenceTransformer(name, device="cpu")
 
 
@@ -217,6 +225,7 @@ def embedder_id(name: str | None = None) -> str:
     """A stable name for the embedder, recorded in indexes and embedding caches."""
     name = name or config.embedder_name()
     return config.EMBEDDER_NAME if name == config.BUNDLED else name
+
 
 
 # --------------------------------------------------------------------------------------------------

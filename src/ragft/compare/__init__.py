@@ -5,6 +5,8 @@
 * :class:`CompareConfig`: every setting that decides the numbers (recorded with the results).
 * :meth:`Results.save` / :func:`load_results` / :func:`plot_results`: JSON and CSV files, and plots
   drawn from those files.
+* :func:`paired_differences` / :func:`differences_table`: system A minus system B on the same questions,
+  with the paired bootstrap interval; A is called better only when that interval excludes zero.
 * :mod:`ragft.compare.raft`: the RAFT training data (retrieved passages with distractors).
 * :mod:`ragft.answers`: the content-addressed answer cache (shared with the RAG pipeline).
 """
@@ -14,6 +16,7 @@ from .backend import Backend
 from .harness import (
     KNOWLEDGE_DEFAULTS,
     LABELS,
+    PAIRS,
     SPLITS,
     SYSTEMS,
     CompareConfig,
@@ -21,20 +24,33 @@ from .harness import (
     kb_documents,
     knowledge_adapter,
     knowledge_training_examples,
+    paired_differences,
     raft_adapter,
     raft_training_examples,
+    rag_defaults,
     run_comparison,
     score_answer,
     select_questions,
     summarize,
     summarize_update,
+    update_differences,
 )
 from .raft import RAFT_DEFAULTS, RaftExample, raft_examples
-from .report import Results, load_results, plot_results, summary_rows, table, update_rows
+from .report import (
+    Results,
+    difference_rows,
+    differences_table,
+    load_results,
+    plot_results,
+    summary_rows,
+    table,
+    update_rows,
+)
 
 __all__ = [
     "KNOWLEDGE_DEFAULTS",
     "LABELS",
+    "PAIRS",
     "RAFT_DEFAULTS",
     "SPLITS",
     "SYSTEMS",
@@ -46,14 +62,18 @@ __all__ = [
     "answer_key",
     "cached_generate",
     "cached_index",
+    "difference_rows",
+    "differences_table",
     "kb_documents",
     "knowledge_adapter",
     "knowledge_training_examples",
     "load_results",
+    "paired_differences",
     "plot_results",
     "raft_adapter",
     "raft_examples",
     "raft_training_examples",
+    "rag_defaults",
     "run_comparison",
     "score_answer",
     "select_questions",
@@ -61,5 +81,6 @@ __all__ = [
     "summarize_update",
     "summary_rows",
     "table",
+    "update_differences",
     "update_rows",
 ]

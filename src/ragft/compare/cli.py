@@ -36,8 +36,10 @@ def register(subparsers) -> None:
     p.add_argument("--seed", type=int, default=None, metavar="N", help="seed (default RAGFT_SEED or 42)")
     p.add_argument("--limit", type=int, default=None, metavar="N",
                    help="questions per split: a seeded sample keeping each question type's share (default: all)")
-    p.add_argument("--k", type=int, default=3, metavar="K", help="chunks in a RAG prompt (default 3)")
-    p.add_argument("--max-new-tokens", type=int, default=32, metavar="N", help="answer length limit (default 32)")
+    p.add_argument("--k", type=int, default=None, metavar="K",
+                   help="chunks in a RAG prompt (default: the RAG toolkit's default, as `ragft ask` uses)")
+    p.add_argument("--max-new-tokens", type=int, default=None, metavar="N",
+                   help="answer length limit, the same for every system (default 32)")
     p.add_argument("--no-cache", action="store_true", help="generate every answer again instead of reusing stored ones")
     p.add_argument("--no-update", action="store_true", help="skip the knowledge-base update experiment")
     p.add_argument("--ft-update", choices=("keep", "retrain"), default="keep",
@@ -55,8 +57,10 @@ def _config(args):
     systems = None
     if args.systems:
         systems = tuple(s.strip() for item in args.systems for s in item.split(",") if s.strip())
-    kwargs = dict(limit=args.limit, k=args.k, max_new_tokens=args.max_new_tokens, use_cache=not args.no_cache,
+    kwargs = dict(limit=args.limit, k=args.k, use_cache=not args.no_cache,
                   update=not args.no_update, ft_update=args.ft_update, progress=not args.quiet)
+    if args.max_new_tokens is not None:
+        kwargs["max_new_tokens"] = args.max_new_tokens
     if systems is not None:
         kwargs["systems"] = systems
     if args.seed is not None:
@@ -96,6 +100,10 @@ def _fmt(x, spec=".0%"):
     return "-" if x is None else format(x, spec)
 
 
+def _pp(x) -> str:
+    return "-" if x is None else f"{100 * x:+.0f}"
+
+
 def print_tables(data: dict, file=None) -> None:
     """The results as two small text tables (accuracy by split; the update experiment)."""
     from .report import LABELS, SPLIT_ORDER, SYSTEM_ORDER
@@ -103,13 +111,32 @@ def print_tables(data: dict, file=None) -> None:
     file = file or sys.stdout
 
     systems = [s for s in SYSTEM_ORDER if s in data["systems"]]
-    print(f"{'system':<18}" + "".join(f"{sp:>14}" for sp in SPLIT_ORDER) + f"{'p50 ms':>9}{'prep':>10}", file=file)
+    cap = (data.get("config") or {}).get("max_new_tokens")
+    print(f"accuracy by split; time per answer on test_unseen (p50) and mean answer length, every system capped at "
+          f"{cap} new tokens", file=file)
+    print(f"{'system':<18}" + "".join(f"{sp:>14}" for sp in SPLIT_ORDER) + f"{'p50 ms':>9}{'tokens':>8}{'prep':>10}",
+          file=file)
     for s in systems:
         row = data["systems"][s]
         lat = row["test_unseen"]["latency_ms_p50"]
+        length = row["test_unseen"].get("new_tokens")
         prep = data.get("costs", {}).get(s, {}).get("prep_seconds")
         print(f"{LABELS[s]:<18}" + "".join(f"{_fmt(row[sp]['accuracy']):>14}" for sp in SPLIT_ORDER)
-              + f"{_fmt(lat, '.0f'):>9}{_fmt(prep, '.0f') + ' s':>10}", file=file)
+              + f"{_fmt(lat, '.0f'):>9}{_fmt(length, '.1f'):>8}{_fmt(prep, '.0f') + ' s':>10}", file=file)
+    if data.get("differences"):
+        print("\npaired differences in accuracy (a - b, same questions), points [95% interval]; * marks an "
+              "interval that excludes 0 (the only case the course calls a difference)", file=file)
+        for by_split in data["differences"].values():
+            first = next(iter(by_split.values()))
+            name = f"{LABELS.get(first['a'], first['a'])} - {LABELS.get(first['b'], first['b'])}"
+            cells = []
+            for sp in SPLIT_ORDER:
+                d = by_split.get(sp)
+                if d and d["n"]:
+                    lo, hi = d["ci95"]
+                    mark = "" if d["better"] == "tie" else "*"
+                    cells.append(f"{sp} {_pp(d['diff'])} [{_pp(lo)}, {_pp(hi)}]{mark}")
+            print(f"{name:<32} " + "; ".join(cells), file=file)
     if data.get("update"):
         print("\nupdate to KB v2 (changed-fact questions): current answers / stale answers, before -> after", file=file)
         for s in systems:

@@ -66,16 +66,43 @@ def _default_seed() -> int:
     return config.seed()
 
 
+def rag_defaults() -> dict[str, Any]:
+    """The RAG toolkit's own defaults for the retrieval settings the harness shares with it.
+
+    Read from the toolkit every time (``ragft.rag.pipeline.DEFAULT_K``, else :class:`ragft.rag.RagPipeline`'s
+    default ``k``; :class:`ragft.rag.ChunkingConfig`'s chunk size and overlap), so the comparison follows
+    the toolkit when its defaults change instead of keeping a copy of them.
+    """
+    import inspect
+
+    from ..rag import ChunkingConfig, RagPipeline
+    from ..rag import pipeline as rag_pipeline
+
+    k = getattr(rag_pipeline, "DEFAULT_K", None)
+    if k is None:
+        k = inspect.signature(RagPipeline.__init__).parameters["k"].default
+    chunking = ChunkingConfig()
+    return {"k": int(k), "chunk_size": int(chunking.chunk_size), "overlap": int(chunking.overlap),
+            "search": rag_pipeline.DEFAULT_SEARCH, "units": rag_pipeline.DEFAULT_UNITS, "embedder": rag_pipeline.DEFAULT_EMBEDDER}
+
+
 @dataclass
 class CompareConfig:
     """Everything that decides the comparison's numbers (recorded with the results).
 
     ``limit``: questions per split (a seeded sample, stratified by question type so every type keeps
     its share); ``None`` uses the full splits. ``k``/``chunk_size``/``overlap``/``template``: the
-    retrieval set-up shared by ``rag``, ``ft_rag`` and ``raft`` (defaults: the RAG toolkit's). ``use_cache``: reuse stored answers
+    retrieval set-up shared by ``rag``, ``ft_rag`` and ``raft``; ``None`` (the default) means the RAG
+    toolkit's own default (:func:`rag_defaults`), resolved when the config is made and recorded with the
+    results. ``max_new_tokens``: one answer-length cap for *every* system, so that their latencies are
+    comparable (each record also keeps the answer's length in tokens). ``use_cache``: reuse stored answers
     (``refresh_cache``: generate every answer again and store it, as the benchmark's cold run does).
     ``update``: run the update experiment. ``ft_update``: ``"keep"`` the old knowledge adapter after
     the update, or ``"retrain"`` it on the v2 facts. ``knowledge`` / ``raft``: training settings.
+    ``search`` / ``units`` / ``compress`` / ``abstain`` / ``embedder``: the RAG levers of
+    :class:`ragft.rag.RagPipeline` (hybrid search, context compression, the abstention gate, the retriever
+    fine-tuned on the train questions); ``None`` takes the toolkit's default, ``compress=False`` puts whole
+    chunks in the prompt. The gate applies to every retrieval system (they share the retrieval step).
     ``data_root`` / ``cache_root``: another data folder (tests) and another root for this harness's
     caches (answers and indexes; adapters always live in :func:`ragft.finetune.adapters_dir`).
     """
@@ -83,10 +110,15 @@ class CompareConfig:
     systems: tuple[str, ...] = SYSTEMS
     limit: int | None = None
     seed: int = field(default_factory=_default_seed)
-    k: int = 3
-    chunk_size: int = 160
-    overlap: int = 32
+    k: int | None = None
+    chunk_size: int | None = None
+    overlap: int | None = None
     template: str | None = None
+    search: str | None = None
+    units: int | None = None
+    compress: bool = True
+    abstain: bool = True
+    embedder: str | None = None
     max_new_tokens: int = 32
     batch_size: int = 16
     use_cache: bool = True
@@ -108,6 +140,16 @@ class CompareConfig:
             raise ValueError(f"unknown system(s) {unknown or '(none given)'}; choose from {', '.join(SYSTEMS)}")
         if len(set(self.systems)) != len(self.systems):
             raise ValueError(f"a system is listed twice in {list(self.systems)}")
+        defaults = rag_defaults()
+        for name in ("k", "chunk_size", "overlap", "search", "units"):
+            if getattr(self, name) is None:
+                setattr(self, name, defaults[name])
+        if self.embedder is None:  # a data folder of your own has its own train questions: tune on them only if asked
+            self.embedder = defaults["embedder"] if self.data_root is None else "base"
+        if self.embedder not in ("base", "tuned"):
+            raise ValueError(f"embedder must be 'base' or 'tuned', got {self.embedder!r}")
+        if not self.compress:
+            self.units = None
         if self.limit is not None and self.limit < 1:
             raise ValueError(f"limit must be a positive number of questions per split, got {self.limit}")
         if self.k < 1:
@@ -200,7 +242,18 @@ def cached_index(version: str, cfg: CompareConfig, *, progress: bool = False):
 
     docs = kb_documents(version, cfg.data_root)
     chunking = ChunkingConfig(chunk_size=cfg.chunk_size, overlap=cfg.overlap)
-    payload = json.dumps({"embedder": embedder_id(), "chunking": chunking.to_dict(),
+    tune_info: dict = {}
+    eid = embedder_id()
+    if cfg.embedder == "tuned":  # the retriever fine-tuned on the train questions: part of the RAG systems' preparation
+        from ..data import load_kb, load_questions
+        from ..rag.tune import training_pairs, tune_embedder
+
+        root = Path(cfg.data_root) if cfg.data_root else None
+        tuned = tune_embedder(training_pairs(load_questions("train", root=root), load_kb("v1", root), paraphrases=False),
+                              progress=progress)
+        eid = tuned.embedder_id
+        tune_info = {"tune_seconds": tuned.seconds, "tune_cached": tuned.cached, "tune_pairs": tuned.n_pairs}
+    payload = json.dumps({"embedder": eid, "chunking": chunking.to_dict(),
                           "docs": sorted(doc_hash(d) for d in docs)}, sort_keys=True)
     key = hashlib.sha256(payload.encode()).hexdigest()[:16]
     folder = cfg.cache_root_path() / "compare" / f"index-{version}-{key}"
@@ -210,11 +263,12 @@ def cached_index(version: str, cfg: CompareConfig, *, progress: bool = False):
             info = json.loads(record_path.read_text())
             index = RagIndex.load(folder / "index")
             info["cached"] = True
+            info.update(tune_info)
             return index, info
         except Exception as err:  # an unreadable cache is rebuilt, never trusted
-            print(f"warning: rebuilding the cached index at {folder} ({err})", file=sys.stderr)
+            print(f"warning: rebuilding the cached index at {config.display_path(folder)} ({err})", file=sys.stderr)
     start = time.perf_counter()
-    index = RagIndex.build(docs, chunking=chunking, embedder=Embedder(cache=False), progress=progress)
+    index = RagIndex.build(docs, chunking=chunking, embedder=Embedder(model_id=eid, cache=False), progress=progress)
     seconds = time.perf_counter() - start
     info = {"version": version, "seconds": seconds, "chunks": len(index), "documents": len(docs),
             "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
@@ -231,6 +285,7 @@ def cached_index(version: str, cfg: CompareConfig, *, progress: bool = False):
             shutil.rmtree(tmp, ignore_errors=True)
     index = RagIndex.load(folder / "index")
     info["cached"] = False
+    info.update(tune_info)
     return index, info
 
 
@@ -371,6 +426,9 @@ def summarize(records: Sequence[dict], *, seed: int = 42) -> dict[str, Any]:
     """Aggregate per-question records of one system and one split into the reported metrics."""
     correct = [float(r["correct"]) for r in records]
     latency = [r["retrieval_ms"] + r["generation_ms"] for r in records]
+    # token counts are averaged over the answers the abstention gate left as the model wrote them (an
+    # "I don't know" given by the gate, before or after generation, has no token counts of its own)
+    asked = [r for r in records if not r.get("gate")]
     lo, hi = M.bootstrap_ci(correct, seed=seed)
     return {
         "n": len(records),
@@ -384,8 +442,12 @@ def summarize(records: Sequence[dict], *, seed: int = 42) -> dict[str, Any]:
         "retrieval_ms_p95": _pct([r["retrieval_ms"] for r in records], 95),
         "generation_ms_p50": _pct([r["generation_ms"] for r in records], 50),
         "generation_ms_p95": _pct([r["generation_ms"] for r in records], 95),
-        "prompt_tokens": _mean([r["prompt_tokens"] for r in records]),
-        "new_tokens": _mean([r["new_tokens"] for r in records]),
+        "latency_ms_mean": _mean(latency),
+        "generation_ms_mean": _mean([r["generation_ms"] for r in asked]),
+        "prompt_tokens": _mean([r["prompt_tokens"] for r in asked]),
+        "new_tokens": _mean([r["new_tokens"] for r in asked]),
+        "new_tokens_p50": _pct([r["new_tokens"] for r in asked], 50),
+        "gated": _mean([float(bool(r.get("gate"))) for r in records]),
         "from_cache": int(sum(bool(r["from_cache"]) for r in records)),
     }
 
@@ -397,25 +459,89 @@ def split_records(records: Sequence[dict], split: str) -> list[dict]:
     return [r for r in records if r["split"] == split]
 
 
+def update_scores(answers: Sequence[str], questions: Sequence) -> tuple[list[float], list[float]]:
+    """Per changed-fact question: ``current`` (1 when the answer gives the v2 value) and ``stale`` (1 when
+    it still gives the v1 value and not the v2 one)."""
+    current = [float(M.answer_correct(a, q.v2_answers or [])) for a, q in zip(answers, questions, strict=True)]
+    stale = [float(M.answer_correct(a, q.v1_answers or q.answers) and not M.answer_correct(a, q.v2_answers or []))
+             for a, q in zip(answers, questions, strict=True)]
+    return current, stale
+
+
+def _paired(a: Sequence[float], b: Sequence[float], seed: int) -> dict[str, Any]:
+    res = M.compare_paired(a, b, seed=seed)
+    return {"diff": res["diff"], "ci95": list(res["ci"]), "n": res["n"], "verdict": res["verdict"]}
+
+
 def summarize_update(before: Sequence[str], after: Sequence[str], questions: Sequence, *, seed: int = 42) -> dict:
-    """Changed-fact accuracy (against the v2 answers) and stale rate (still the v1 answer), before and after."""
+    """Changed-fact accuracy (against the v2 answers) and stale rate (still the v1 answer), before and after.
 
-    def rates(answers):
-        current = [float(M.answer_correct(a, q.v2_answers or [])) for a, q in zip(answers, questions, strict=True)]
-        stale = [float(M.answer_correct(a, q.v1_answers or q.answers) and not M.answer_correct(a, q.v2_answers or []))
-                 for a, q in zip(answers, questions, strict=True)]
-        return current, stale
-
-    cur_b, stale_b = rates(before)
-    cur_a, stale_a = rates(after)
+    ``current_gain`` is the paired difference *after minus before* of the current-answer rate (same
+    questions, same system), with its bootstrap interval: did the update change this system's answers?
+    """
+    cur_b, stale_b = update_scores(before, questions)
+    cur_a, stale_a = update_scores(after, questions)
     return {
         "n": len(questions),
         "changed_accuracy": _mean(cur_a),
         "changed_ci95": list(M.bootstrap_ci(cur_a, seed=seed)),
         "stale_rate": _mean(stale_a),
+        "stale_ci95": list(M.bootstrap_ci(stale_a, seed=seed)),
         "changed_accuracy_before": _mean(cur_b),
         "stale_rate_before": _mean(stale_b),
+        "current_gain": _paired(cur_a, cur_b, seed) if questions else None,
     }
+
+
+#: the paired comparisons the chapter's verdicts rest on; ``(a, b)`` is reported as ``a - b``
+PAIRS = (("rag", "closed_book"), ("rag", "ft"), ("ft", "closed_book"), ("ft_rag", "rag"), ("raft", "rag"))
+
+
+def pair_key(a: str, b: str) -> str:
+    return f"{a}_vs_{b}"
+
+
+def paired_differences(records: Sequence[dict], *, seed: int = 42, pairs: Sequence[tuple[str, str]] = PAIRS,
+                       splits: Sequence[str] = SPLITS) -> dict[str, dict[str, dict]]:
+    """Accuracy of system ``a`` minus system ``b`` on the *same* questions, per split, with the paired
+    bootstrap interval of the difference (:func:`ragft.metrics.compare_paired`).
+
+    Returns ``{"rag_vs_ft": {split: {"a", "b", "diff", "ci95", "n", "verdict", "better"}}}`` for every
+    pair whose two systems were run. ``verdict`` is ``"a"``, ``"b"`` or ``"tie"``; ``better`` names the
+    better system, or is ``"tie"`` when the interval contains zero (the questions cannot separate them).
+    """
+    by_system: dict[str, list[dict]] = defaultdict(list)
+    for r in records:
+        by_system[r["system"]].append(r)
+    out: dict[str, dict[str, dict]] = {}
+    for a, b in pairs:
+        if a not in by_system or b not in by_system:
+            continue
+        out[pair_key(a, b)] = {}
+        for split in splits:
+            ra = {r["id"]: float(r["correct"]) for r in split_records(by_system[a], split)}
+            rb = {r["id"]: float(r["correct"]) for r in split_records(by_system[b], split)}
+            ids = [i for i in ra if i in rb]
+            res = _paired([ra[i] for i in ids], [rb[i] for i in ids], seed)
+            res.update(a=a, b=b, better={"a": a, "b": b}.get(res["verdict"], "tie"))
+            out[pair_key(a, b)][split] = res
+    return out
+
+
+def update_differences(after_scores: dict[str, tuple[list[float], list[float]]], *, seed: int = 42,
+                       pairs: Sequence[tuple[str, str]] = PAIRS) -> dict[str, dict[str, dict]]:
+    """After the update, system ``a`` minus system ``b`` on the same changed-fact questions: the rate of
+    current (v2) answers and the rate of stale (v1) answers, each with its paired interval."""
+    out: dict[str, dict[str, dict]] = {}
+    for a, b in pairs:
+        if a not in after_scores or b not in after_scores:
+            continue
+        out[pair_key(a, b)] = {}
+        for i, metric in enumerate(("changed_accuracy", "stale_rate")):
+            res = _paired(after_scores[a][i], after_scores[b][i], seed)
+            res.update(a=a, b=b, better={"a": a, "b": b}.get(res["verdict"], "tie"))
+            out[pair_key(a, b)][metric] = res
+    return out
 
 
 def peak_rss_mb() -> float:
@@ -428,22 +554,62 @@ def peak_rss_mb() -> float:
 # the run
 
 
-def _prompts_for(system: str, questions: Sequence, rag_prompts: dict[str, list]) -> list:
+def rag_pipeline(index, cfg: CompareConfig):
+    """The retrieval half of the RAG systems (no model: the harness generates), with ``cfg``'s levers."""
+    from ..rag import RagPipeline
+    from ..rag.pipeline import calibrate_gate
+
+    abstain: Any = cfg.abstain
+    if cfg.abstain and cfg.data_root:  # another data folder: calibrate on its own train questions
+        from ..data import load_questions
+
+        settings = {"k": cfg.k, "search": cfg.search, "units": cfg.units, "template": cfg.template}
+        abstain = calibrate_gate(index, load_questions("train", root=Path(cfg.data_root)), settings)
+    return RagPipeline(None, None, index, k=cfg.k, template=cfg.template, search=cfg.search, units=cfg.units,
+                       abstain=abstain)
+
+
+def gated_generate(backend, model, tokenizer, prompts: Sequence, gate: Sequence[tuple[str, str]] | None, **kwargs):
+    """``cached_generate`` for the prompts the abstention gate lets through; the others get "I don't know".
+
+    ``gate[i]`` is ``(reason, sources_text)`` for prompt ``i`` (``None``: no gate, every prompt is asked).
+    An answer that states a number absent from its sources is replaced too (the gate's grounding check).
+    Returns the generation (lists as long as ``prompts``) and the reason per prompt (``""``: answered).
+    """
+    from ..rag.abstain import grounded
+    from ..rag.prompts import IDK
+
+    reasons = [g[0] for g in gate] if gate is not None else [""] * len(prompts)
+    ask = [i for i, r in enumerate(reasons) if not r]
+    gen = cached_generate(backend.generate, model, tokenizer, [prompts[i] for i in ask], render=backend.render, **kwargs)
+    n = len(prompts)
+    texts, secs, ptok, ntok, cached = [f"{IDK}."] * n, [0.0] * n, [0] * n, [0] * n, [False] * n
+    for j, i in enumerate(ask):
+        texts[i], secs[i], ptok[i], ntok[i], cached[i] = (gen.texts[j], gen.per_item_seconds[j], gen.prompt_tokens[j],
+                                                          gen.new_tokens[j], gen.from_cache[j])
+        if gate is not None and not grounded(gen.texts[j], gate[i][1]):
+            reasons[i], texts[i] = "the answer states a number that is not in the sources", f"{IDK}."
+    gen.texts, gen.per_item_seconds, gen.prompt_tokens, gen.new_tokens, gen.from_cache = texts, secs, ptok, ntok, cached
+    return gen, reasons
+
+
+def _prompts_for(system: str, questions: Sequence, rag_prompts: dict[str, list], model=None) -> list:
     from ..finetune import KNOWLEDGE_SYSTEM
     from ..models import to_messages
     from ..rag import build_closed_book_prompt
 
     if RETRIEVAL[system]:
         return [rag_prompts[q.id] for q in questions]
-    if system == "ft":  # the fine-tuned model is asked exactly as it was trained
-        return [to_messages(q.question, KNOWLEDGE_SYSTEM) for q in questions]
+    if system == "ft":  # the fine-tuned model is asked exactly as it was trained (its recorded training prompt)
+        trained = getattr(model, "ragft_prompt", None)  # None: an adapter from before prompts were recorded
+        return [trained.messages(q.question) if trained else to_messages(q.question, KNOWLEDGE_SYSTEM) for q in questions]
     return [build_closed_book_prompt(q.question) for q in questions]
 
 
 def run_comparison(cfg: CompareConfig | None = None, *, backend: Backend | None = None):
     """Evaluate every system in ``cfg.systems`` and run the update experiment; returns :class:`Results`."""
     from .. import __version__, set_seed
-    from ..rag import Embedder, RagIndex, RagPipeline
+    from ..rag import Embedder, RagIndex
     from .report import Results, environment
 
     cfg = cfg or CompareConfig()
@@ -468,31 +634,36 @@ def run_comparison(cfg: CompareConfig | None = None, *, backend: Backend | None 
     after_retrieval_ms: dict[str, float] = defaultdict(float)
     index_info: dict = {}
     update_info: dict = {}
+    gate: dict[str, tuple[str, str]] = {}  # question id -> (the gate's reason to abstain or "", the sources' text)
+    gate_after: dict[str, tuple[str, str]] = {}
     index = None
     if uses_index:
         say("loading the v1 index")
         index, index_info = cached_index("v1", cfg, progress=cfg.progress)
-        pipe = RagPipeline(None, None, index, k=cfg.k, template=cfg.template)
+        pipe = rag_pipeline(index, cfg)
         index.embedder.embed_queries(["warm-up"])  # load the embedder before the clock starts
-        hits, embed_ms, search_ms = pipe.retrieve([q.question for q in questions])
-        for q, p in zip(questions, pipe.prompts([q.question for q in questions], hits), strict=True):
-            rag_prompts[q.id] = p
-            retrieval_ms[q.id] = (embed_ms + search_ms) / len(questions)
+        prepared, ms = pipe.prepare([q.question for q in questions])
+        for q, p in zip(questions, prepared, strict=True):
+            rag_prompts[q.id] = p.prompt
+            retrieval_ms[q.id] = sum(ms.values()) / len(questions)
+            gate[q.id] = (p.decision.reason if p.decision and p.decision.abstain else "", p.context)
         if run_update:
             say("updating a copy of the index to KB v2")
             index_v2 = RagIndex.load(index.path)
-            index_v2.embedder = Embedder(cache=False)  # time the real cost: changed chunks are embedded again
+            index_v2.embedder = Embedder(model_id=index.embedder.id, cache=False)  # time the real cost: changed chunks are embedded again
             index_v2.embedder.embed_queries(["warm-up"])
             report = index_v2.update(kb_documents("v2", cfg.data_root))
             update_info = {"seconds": report.seconds, "docs_added": report.docs_added,
                            "docs_updated": report.docs_updated, "docs_removed": report.docs_removed,
                            "docs_unchanged": report.docs_unchanged, "chunks_added": report.chunks_added,
                            "chunks_removed": report.chunks_removed, "chunks_total": report.chunks_total}
-            pipe2 = RagPipeline(None, None, index_v2, k=cfg.k, template=cfg.template)
-            hits2, e2, s2 = pipe2.retrieve([q.question for q in changed])
-            for q, p in zip(changed, pipe2.prompts([q.question for q in changed], hits2), strict=True):
-                after_prompts[q.id] = p
-                after_retrieval_ms[q.id] = (e2 + s2) / len(changed)
+            index_v2.embedder = Embedder(model_id=index.embedder.id)  # compression embeds lines: through the cache
+            pipe2 = rag_pipeline(index_v2, cfg)
+            prepared2, ms2 = pipe2.prepare([q.question for q in changed])
+            for q, p in zip(changed, prepared2, strict=True):
+                after_prompts[q.id] = p.prompt
+                after_retrieval_ms[q.id] = sum(ms2.values()) / len(changed)
+                gate_after[q.id] = (p.decision.reason if p.decision and p.decision.abstain else "", p.context)
 
     # adapters (trained once, then reused from the adapter cache)
     adapters: dict[str, Any] = {}
@@ -514,14 +685,17 @@ def run_comparison(cfg: CompareConfig | None = None, *, backend: Backend | None 
         kind = ADAPTER[system]
         adapter_dir = adapters[kind].adapter_dir if kind else None
         model, tokenizer = backend.load(adapter_dir)
-        prompts = _prompts_for(system, questions, rag_prompts)
+        prompts = _prompts_for(system, questions, rag_prompts, model)
         extra = []  # the changed-fact questions after the update, when they need a new answer
         if run_update and RETRIEVAL[system] and not (cfg.ft_update == "retrain" and kind == "knowledge"):
             extra = [after_prompts[q.id] for q in changed]
-        gen = cached_generate(backend.generate, model, tokenizer, prompts + extra, render=backend.render,
-                              fingerprint=backend.fingerprint(adapter_dir), cache=cache,
-                              max_new_tokens=cfg.max_new_tokens, batch_size=cfg.batch_size,
-                              progress=system if cfg.progress else False, read=not cfg.refresh_cache)
+        gates = None
+        if RETRIEVAL[system] and cfg.abstain:
+            gates = [gate[q.id] for q in questions] + ([gate_after[q.id] for q in changed] if extra else [])
+        gen, reasons = gated_generate(backend, model, tokenizer, prompts + extra, gates,
+                                      fingerprint=backend.fingerprint(adapter_dir), cache=cache,
+                                      max_new_tokens=cfg.max_new_tokens, batch_size=cfg.batch_size,
+                                      progress=system if cfg.progress else False, read=not cfg.refresh_cache)
         del model
         gc.collect()
         for i, q in enumerate(questions):
@@ -530,7 +704,7 @@ def run_comparison(cfg: CompareConfig | None = None, *, backend: Backend | None 
                    **score_answer(gen.texts[i], q),
                    "retrieval_ms": retrieval_ms[q.id] if RETRIEVAL[system] else 0.0,
                    "generation_ms": gen.per_item_seconds[i] * 1000, "prompt_tokens": gen.prompt_tokens[i],
-                   "new_tokens": gen.new_tokens[i], "from_cache": gen.from_cache[i]}
+                   "new_tokens": gen.new_tokens[i], "from_cache": gen.from_cache[i], "gate": reasons[i]}
             records.append(rec)
         if run_update:
             answers = {q.id: gen.texts[i] for i, q in enumerate(questions)}
@@ -542,8 +716,10 @@ def run_comparison(cfg: CompareConfig | None = None, *, backend: Backend | None 
             update[system] = {"_before": before, "_after": after}
         cost = costs[system]
         cost["seconds"] = time.perf_counter() - t0
-        cost["generated"] = len(gen.texts) - gen.n_cached
+        n_gated = sum(bool(g[0]) for g in gates) if gates is not None else 0  # answered by the gate, not the model
+        cost["generated"] = len(gen.texts) - n_gated - gen.n_cached
         cost["from_cache"] = gen.n_cached
+        cost["gated"] = n_gated
         cost["generation_seconds"] = gen.seconds
         cost["peak_rss_mb"] = peak_rss_mb()
         prep = 0.0
@@ -551,6 +727,10 @@ def run_comparison(cfg: CompareConfig | None = None, *, backend: Backend | None 
         if RETRIEVAL[system]:
             prep += index_info["seconds"]
             prep_parts.append(f"index build {index_info['seconds']:.1f} s" + (" (cached)" if index_info["cached"] else ""))
+            if "tune_seconds" in index_info:  # the retriever fine-tuned on the train questions
+                prep += index_info["tune_seconds"]
+                prep_parts.append(f"retriever tuning {index_info['tune_seconds']:.1f} s" + (" (cached)" if index_info["tune_cached"] else ""))
+                cost["tune_seconds"] = index_info["tune_seconds"]
         if kind:
             tr = adapters[kind]
             prep += tr.seconds
@@ -572,18 +752,21 @@ def run_comparison(cfg: CompareConfig | None = None, *, backend: Backend | None 
         tr2 = adapters["knowledge-v2"]
         model, tokenizer = backend.load(tr2.adapter_dir)
         for system in [s for s in cfg.systems if ADAPTER[s] == "knowledge"]:
-            prompts = [after_prompts[q.id] for q in changed] if RETRIEVAL[system] else _prompts_for(system, changed, {})
-            gen = cached_generate(backend.generate, model, tokenizer, prompts, render=backend.render,
-                                  fingerprint=backend.fingerprint(tr2.adapter_dir), cache=cache,
-                                  max_new_tokens=cfg.max_new_tokens, batch_size=cfg.batch_size,
-                                  read=not cfg.refresh_cache)
+            prompts = [after_prompts[q.id] for q in changed] if RETRIEVAL[system] else _prompts_for(system, changed, {}, model)
+            gates = [gate_after[q.id] for q in changed] if RETRIEVAL[system] and cfg.abstain else None
+            gen, _ = gated_generate(backend, model, tokenizer, prompts, gates,
+                                    fingerprint=backend.fingerprint(tr2.adapter_dir), cache=cache,
+                                    max_new_tokens=cfg.max_new_tokens, batch_size=cfg.batch_size,
+                                    read=not cfg.refresh_cache)
             update[system]["_after"] = gen.texts
         del model
         gc.collect()
 
+    after_scores: dict[str, tuple[list[float], list[float]]] = {}
     if run_update:
         for system in cfg.systems:
             raw = update[system]
+            after_scores[system] = update_scores(raw["_after"], changed)
             u = summarize_update(raw.pop("_before"), raw.pop("_after"), changed, seed=cfg.seed)
             kind = ADAPTER[system]
             index_seconds = update_info.get("seconds", 0.0) if RETRIEVAL[system] else 0.0
@@ -612,17 +795,20 @@ def run_comparison(cfg: CompareConfig | None = None, *, backend: Backend | None 
         index=index_info,
         index_update=update_info,
         raft_data=raft_info,
-        answer_cache=str(cache.path) if cache is not None else None,
+        answer_cache=config.display_path(cache.path) if cache is not None else None,
         ragft_version=__version__,
     )
     systems = {}
     for system in cfg.systems:
         recs = [r for r in records if r["system"] == system]
         systems[system] = {split: summarize(split_records(recs, split), seed=cfg.seed) for split in SPLITS}
+    differences = paired_differences(records, seed=cfg.seed)
+    upd_differences = update_differences(after_scores, seed=cfg.seed) if run_update else {}
     if cache is not None:
         cache.close()
     total = time.perf_counter() - start
     if not run_update and cfg.update:
         notes.append("no changed-fact questions among the selected questions: the update experiment was skipped")
     return Results(systems=systems, update=update, config=results_config, costs=costs, records=records,
-                   environment=environment(), seconds=total, notes=notes)
+                   environment=environment(), seconds=total, notes=notes, differences=differences,
+                   update_differences=upd_differences)

@@ -2,10 +2,16 @@
 
 A run is saved as a folder::
 
-    results.json    {"systems", "update", "costs", "config", "environment", "seconds", "notes"}
+    results.json    {"systems", "differences", "update", "update_differences", "costs", "config",
+                     "environment", "seconds", "notes"}
     summary.csv     one row per system and split (the numbers of results.json, flat)
+    differences.csv one row per compared pair and split: accuracy of a minus b, paired 95 % interval, verdict
     update.csv      one row per system: the update experiment
     answers.csv     one row per system and question: the answer and how it was scored
+
+The verdict rule: system A is better than system B on a split only when the paired bootstrap interval
+of the difference A - B (same questions) lies entirely above zero; when it contains zero the
+questions cannot tell the two apart ("tie"). See :func:`ragft.metrics.compare_paired`.
 
 :func:`plot_results` draws the figures *from* ``results.json``, so every plot shows a recorded run.
 """
@@ -23,10 +29,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-RESULT_FILES = ("results.json", "summary.csv", "update.csv", "answers.csv")
+RESULT_FILES = ("results.json", "summary.csv", "differences.csv", "update.csv", "answers.csv")
 SYSTEM_ORDER = ("closed_book", "rag", "ft", "ft_rag", "raft")
 SPLIT_ORDER = ("test_seen", "test_unseen", "unanswerable", "multi_doc")
 LABELS = {"closed_book": "closed book", "rag": "RAG", "ft": "fine-tuned", "ft_rag": "fine-tuned + RAG", "raft": "RAFT"}
+UPDATE_COLORS = {"before": "#bbbbbb", "after": "#1f77b4"}
 COLORS = {"closed_book": "#9e9e9e", "rag": "#1f77b4", "ft": "#ff7f0e", "ft_rag": "#2ca02c", "raft": "#9467bd"}
 
 
@@ -75,10 +82,15 @@ class Results:
     environment: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    #: ``{"rag_vs_ft": {split: {"diff", "ci95", "n", "verdict", "better", "a", "b"}}}`` (accuracy, paired)
+    differences: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    #: ``{"rag_vs_ft": {"changed_accuracy" | "stale_rate": {...}}}`` after the update (paired)
+    update_differences: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The object ``ragft compare --json`` prints (fractions 0-1; NaN written as null)."""
-        return _clean({"systems": self.systems, "update": self.update, "costs": self.costs, "config": self.config,
+        return _clean({"systems": self.systems, "differences": self.differences, "update": self.update,
+                       "update_differences": self.update_differences, "costs": self.costs, "config": self.config,
                        "environment": self.environment, "seconds": self.seconds, "notes": self.notes})
 
     @property
@@ -110,6 +122,7 @@ class Results:
         files = {
             "results.json": json.dumps(data, indent=1, ensure_ascii=False),
             "summary.csv": _csv(summary_rows(data)),
+            "differences.csv": _csv(difference_rows(data)),
             "update.csv": _csv(update_rows(data)),
             "answers.csv": _csv([{k: (json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v) for k, v in r.items()}
                                  for r in self.records]),
@@ -161,6 +174,56 @@ def summary_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def difference_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per compared pair and split (accuracy), then per pair and update metric."""
+    rows = []
+    for key, by_split in (data.get("differences") or {}).items():
+        for split in _ordered(by_split, SPLIT_ORDER):
+            d = by_split[split]
+            lo, hi = d.get("ci95") or [None, None]
+            rows.append({"pair": key, "split": split, "metric": "accuracy", "n": d["n"], "diff": d["diff"],
+                         "ci95_low": lo, "ci95_high": hi, "better": d["better"]})
+    for key, by_metric in (data.get("update_differences") or {}).items():
+        for metric, d in by_metric.items():
+            lo, hi = d.get("ci95") or [None, None]
+            rows.append({"pair": key, "split": "changed (after update)", "metric": metric, "n": d["n"],
+                         "diff": d["diff"], "ci95_low": lo, "ci95_high": hi, "better": d["better"]})
+    return rows
+
+
+def _pp(x) -> str:
+    return "-" if x is None or (isinstance(x, float) and not math.isfinite(x)) else f"{100 * x:+.0f}"
+
+
+def _verdict_text(d: dict[str, Any]) -> str:
+    if d["better"] == "tie":
+        return "no difference shown"
+    return f"{LABELS.get(d['better'], d['better'])} better"
+
+
+def differences_table(data: dict[str, Any], splits=("test_seen", "test_unseen", "unanswerable", "multi_doc"),
+                      pairs=None):
+    """A narrow DataFrame of the paired accuracy differences: one row per pair and split, with the
+    difference and its 95 % interval in percentage points and the verdict the rule gives."""
+    import pandas as pd
+
+    if isinstance(data, Results):
+        data = data.to_json()
+    rows = []
+    for key, by_split in (data.get("differences") or {}).items():
+        if pairs is not None and key not in pairs:
+            continue
+        for split in splits:
+            d = by_split.get(split)
+            if not d or not d["n"]:
+                continue
+            lo, hi = d["ci95"]
+            rows.append({"a - b": f"{LABELS.get(d['a'], d['a'])} - {LABELS.get(d['b'], d['b'])}", "split": split,
+                         "n": d["n"], "diff (pts)": _pp(d["diff"]), "95% CI": f"[{_pp(lo)}, {_pp(hi)}]",
+                         "verdict": _verdict_text(d)})
+    return pd.DataFrame(rows).set_index(["a - b", "split"]) if rows else pd.DataFrame()
+
+
 def update_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for system in _ordered(data.get("update") or {}, SYSTEM_ORDER):
@@ -198,7 +261,8 @@ def plot_results(results_json_path: str | Path, *, save: bool = False) -> dict[s
     * ``latency``: median time per answer, split into retrieval and generation;
     * ``update``: changed-fact accuracy and stale-answer rate, before and after the KB update.
 
-    With ``save=True`` each figure is also written as PNG next to the JSON file.
+    With ``save=True`` each figure is also written as PNG next to the JSON file. The figures are returned
+    closed (pyplot no longer tracks them), so a notebook displays each one only where it asks to.
     """
     import matplotlib.pyplot as plt
     import numpy as np
@@ -228,18 +292,25 @@ def plot_results(results_json_path: str | Path, *, save: bool = False) -> dict[s
     fig.tight_layout()
     figs["accuracy"] = fig
 
-    # latency: retrieval + generation, medians over the answerable test questions
+    # latency: retrieval + generation, medians over the answerable test questions, with answer lengths
     fig, ax = plt.subplots(figsize=(7, 3.2))
-    ret = [np.nanmedian([data["systems"][s][sp]["retrieval_ms_p50"] or 0 for sp in ("test_seen", "test_unseen") if sp in splits]) for s in systems]
-    gen = [np.nanmedian([data["systems"][s][sp]["generation_ms_p50"] or 0 for sp in ("test_seen", "test_unseen") if sp in splits]) for s in systems]
+    answerable = [sp for sp in ("test_seen", "test_unseen") if sp in splits]
+    ret = [np.nanmedian([data["systems"][s][sp]["retrieval_ms_p50"] or 0 for sp in answerable]) for s in systems]
+    gen = [np.nanmedian([data["systems"][s][sp]["generation_ms_p50"] or 0 for sp in answerable]) for s in systems]
+    length = [np.nanmean([data["systems"][s][sp].get("new_tokens") or np.nan for sp in answerable]) for s in systems]
     y = np.arange(len(systems))
     ax.barh(y, ret, color="#555555", label="retrieval")
     ax.barh(y, gen, left=ret, color="#8fbbd9", label="generation")
+    for yi, total, n_tok in zip(y, np.add(ret, gen), length):
+        if math.isfinite(n_tok):
+            ax.text(total, yi, f"  {n_tok:.0f} tokens", va="center", fontsize=8)
     ax.set_yticks(y, [LABELS.get(s, s) for s in systems])
     ax.invert_yaxis()
+    ax.set_xlim(0, max(np.add(ret, gen).max() * 1.3, 1))
+    cap = (data.get("config") or {}).get("max_new_tokens")
     ax.set_xlabel("median milliseconds per answer (batched; test questions)")
-    ax.set_title("Where the time per answer goes")
-    ax.legend(fontsize=8)
+    ax.set_title("Time per answer, and mean answer length" + (f" (same cap: {cap} new tokens)" if cap else ""))
+    ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     figs["latency"] = fig
 
@@ -252,13 +323,15 @@ def plot_results(results_json_path: str | Path, *, save: bool = False) -> dict[s
         for ax, (key, title) in zip(axes, (("changed_accuracy", "current (v2) answers"), ("stale_rate", "stale (v1) answers"))):
             before = [upd[s].get(f"{key}_before") or 0 for s in usys]
             after = [upd[s].get(key) or 0 for s in usys]
-            ax.barh(yy - 0.2, before, 0.4, color="#bbbbbb", label="before the update")
-            ax.barh(yy + 0.2, after, 0.4, color=[COLORS.get(s) for s in usys], label="after the update")
+            # one colour per period, not per system (the axis names the systems), so the legend shows
+            # exactly the colours of the bars
+            ax.barh(yy - 0.2, before, 0.4, color=UPDATE_COLORS["before"], label="before the update")
+            ax.barh(yy + 0.2, after, 0.4, color=UPDATE_COLORS["after"], label="after the update")
             ax.set_yticks(yy, [LABELS.get(s, s) for s in usys])
             ax.set_xlim(0, 1)
             ax.set_title(title)
         axes[0].invert_yaxis()
-        axes[0].legend(fontsize=8, loc="lower right")
+        axes[1].legend(fontsize=8, loc="lower right")
         n = upd[usys[0]].get("n")
         fig.suptitle(f"Knowledge-base update: {n} changed-fact questions")
         fig.tight_layout()
@@ -267,4 +340,8 @@ def plot_results(results_json_path: str | Path, *, save: bool = False) -> dict[s
     if save:
         for name, f in figs.items():
             f.savefig(path.parent / f"{name}.png", dpi=120, bbox_inches="tight")
+    # closed: a notebook then shows a figure only where it is displayed, not once more at the end of the
+    # cell that drew it; a closed figure can still be displayed, glued or saved
+    for f in figs.values():
+        plt.close(f)
     return figs

@@ -2,7 +2,8 @@
 
 * :func:`train_lora` trains an adapter on ``{"question", "answer"}`` or ``{"messages"}`` examples;
 * :func:`cached_adapter` trains once and reuses the adapter in later labs;
-* :func:`load_finetuned` loads base model + adapter for :func:`ragft.models.generate`;
+* :func:`load_finetuned` loads base model + adapter for :func:`ragft.models.generate`, with the
+  adapter's :class:`TrainingPrompt` (how it was prompted in training) as ``model.ragft_prompt``;
 * :func:`load_training_data` reads a JSONL training file (``ragft finetune DATA.jsonl``);
 * :mod:`ragft.finetune.evaluate` scores the three experiments of the fine-tuning labs.
 """
@@ -17,6 +18,7 @@ from .data import (
     ticket_examples,
     ticket_prompt,
 )
+from .prompt import TrainingPrompt
 from .train import (
     ALL_LINEAR,
     DEFAULT_TARGET_MODULES,
@@ -37,6 +39,7 @@ __all__ = [
     "KNOWLEDGE_SYSTEM",
     "AdapterError",
     "TrainResult",
+    "TrainingPrompt",
     "TrainingDataError",
     "adapter_fingerprint",
     "adapters_dir",

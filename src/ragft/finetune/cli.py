@@ -70,5 +70,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"training time:        {result.seconds:.1f} s ({result.steps} steps)")
     print(f"final loss:           {result.final_loss:.4f}")
     print(f"adapter:              {result.adapter_dir} ({result.adapter_mb:.1f} MB)")
+    if result.training_prompt is not None:
+        print(f"training prompt:      {result.training_prompt.describe()}; `ragft ask --adapter` asks the same way")
     print(f"try it:               ragft ask --adapter {result.adapter_dir} \"<your question>\"")
     return 0

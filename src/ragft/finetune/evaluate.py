@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .. import metrics, models
-from .data import KNOWLEDGE_SYSTEM, _get, ticket_prompt
+from .data import KNOWLEDGE_SYSTEM, _get, ticket_prompt, to_messages
 
 
 @dataclass
@@ -106,6 +106,48 @@ def format_adherence(model, tokenizer, items: Sequence, *, shots: Sequence = (),
     return Scored.of(gen, [float(bool(check(a))) for a in gen.texts])
 
 
+def reply_token_losses(model, tokenizer, question: str, reply: str, *,
+                       system: str | None = None) -> list[tuple[int, int, float]]:
+    """Per-token cross-entropy of ``reply`` after ``question``: ``(start, end, loss)`` per token, with
+    ``start:end`` the token's characters in ``reply``.
+
+    The same quantity as the training loss (the reply's tokens, end-of-turn marker included, each
+    predicted from everything before it), but kept token by token, so a lab can ask *which* tokens a
+    run learned. The end-of-turn marker starts at ``len(reply)``.
+    """
+    import torch
+
+    messages = to_messages({"question": question, "answer": reply}, system)
+    before = tokenizer.apply_chat_template(messages[:-1], tokenize=False, add_generation_prompt=True)
+    full = tokenizer.apply_chat_template(messages, tokenize=False).rstrip("\n")
+    enc = tokenizer(full, add_special_tokens=False, return_offsets_mapping=True, return_tensors="pt")
+    offsets = enc.pop("offset_mapping")[0].tolist()
+    with torch.inference_mode():
+        logits = model(**enc).logits[0]
+    ids = enc["input_ids"][0]
+    losses = torch.nn.functional.cross_entropy(logits[:-1].float(), ids[1:], reduction="none").tolist()
+    return [(start - len(before), end - len(before), loss) for (start, end), loss in zip(offsets[1:], losses)
+            if start >= len(before)]
+
+
+def house_format_loss_split(model, tokenizer, items: Sequence) -> dict[str, float]:
+    """Mean token loss on house-format replies, split into the fixed template and the free content.
+
+    *Template*: the greeting, the ``Answer:`` and ``Next step:`` prefixes, the line breaks, the sign-off
+    and the end-of-turn marker, identical in every reply. *Content*: the answer sentence and the next
+    step, which differ from question to question and carry the facts.
+    """
+    sums = {"template": [0.0, 0], "content": [0.0, 0]}
+    for it in items:
+        reply = _get(it, "reply")
+        content = [m.span(1) for m in re.finditer(r"^(?:Answer|Next step): (.*)$", reply, flags=re.MULTILINE)]
+        for start, end, loss in reply_token_losses(model, tokenizer, _get(it, "question"), reply):
+            part = "content" if any(start < b and end > a for a, b in content) else "template"
+            sums[part][0] += loss
+            sums[part][1] += 1
+    return {part: total / n if n else float("nan") for part, (total, n) in sums.items()}
+
+
 # --------------------------------------------------------------------------------------------------
 # classification
 
@@ -120,23 +162,97 @@ def parse_label(reply: str, labels: Sequence[str]) -> str | None:
     return best
 
 
-def classify_tickets(model, tokenizer, tickets: Sequence, labels: Sequence[str], *, max_new_tokens: int = 6,
-                     batch_size: int = 32, progress: bool | str = False) -> Scored:
-    """Label each ticket with the shared prompt; ``extra`` holds accuracy, macro-F1 and predictions.
+#: new tokens every ticket classifier gets, prompted or fine-tuned: enough for a chatty model to finish a
+#: sentence such as "The category of this customer ticket is: technical." (the fine-tuned one stops after the label)
+TICKET_MAX_NEW_TOKENS = 24
 
-    A reply that names no label counts as wrong (predicted label ``"(none)"``).
+
+def macro_f1(gold: Sequence[str], pred: Sequence[str], labels: Sequence[str]) -> float:
+    """Mean over ``labels`` of each label's F1 (scikit-learn's ``average="macro"``); a missing prediction
+    counts as wrong for its true label."""
+    from sklearn.metrics import f1_score
+
+    return float(f1_score(gold, pred, labels=list(labels), average="macro", zero_division=0))
+
+
+def bootstrap_macro_f1_ci(gold: Sequence[str], pred: Sequence[str], labels: Sequence[str], *, n_boot: int = 1000,
+                          level: float = 0.95, seed: int = 0) -> tuple[float, float]:
+    """Percentile bootstrap interval of :func:`macro_f1`: redraw the tickets with replacement, recompute.
+
+    Each label's F1 is computed as 2 TP / (2 TP + FP + FN) for all redraws at once with NumPy (0 when a
+    label is neither present nor predicted, like scikit-learn's ``zero_division=0``); calling
+    scikit-learn a thousand times would take longer than the classification itself.
     """
-    from sklearn.metrics import accuracy_score, f1_score
+    import numpy as np
 
-    gen = models.generate(model, tokenizer, [ticket_prompt(_get(t, "text"), labels) for t in tickets],
-                          max_new_tokens=max_new_tokens, batch_size=batch_size, progress=progress)
+    index = {label: i for i, label in enumerate(labels)}
+    g = np.array([index.get(x, -1) for x in gold])
+    p = np.array([index.get(x, -1) for x in pred])  # -1: no label named (always wrong)
+    if g.size == 0:
+        return (float("nan"), float("nan"))
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, g.size, size=(n_boot, g.size))
+    gs, ps = g[idx], p[idx]
+    f1 = np.zeros((n_boot, len(labels)))
+    for c in range(len(labels)):
+        tp = ((gs == c) & (ps == c)).sum(axis=1)
+        fp = ((gs != c) & (ps == c)).sum(axis=1)
+        fn = ((gs == c) & (ps != c)).sum(axis=1)
+        denom = 2 * tp + fp + fn
+        f1[:, c] = np.divide(2 * tp, denom, out=np.zeros(n_boot), where=denom > 0)
+    lo, hi = np.quantile(f1.mean(axis=1), [(1 - level) / 2, 1 - (1 - level) / 2])
+    return float(lo), float(hi)
+
+
+def ticket_few_shot_messages(text: str, labels: Sequence[str], shots: Sequence) -> list[dict]:
+    """A few-shot chat prompt: the shared instruction as the system turn, then each worked example as a
+    user turn (``Ticket: ...``) answered by its label, then the ticket to classify.
+
+    The same layout as the house-format few-shot prompt (:func:`few_shot_messages`): a chat model
+    takes earlier turns as examples of how to reply. The instruction is said once, not per example.
+    An earlier version listed the examples inside the one user message (``Ticket: ... -> label``);
+    the 135M model then often answered "The answer is: ...", worse than with no examples at all.
+    """
+    instruction, ticket = ticket_prompt(text, labels).rsplit("\n\n", 1)
+    messages = [{"role": "system", "content": instruction}]
+    for shot in shots:
+        messages += [{"role": "user", "content": f"Ticket: {_get(shot, 'text')}"},
+                     {"role": "assistant", "content": _get(shot, "label")}]
+    return messages + [{"role": "user", "content": ticket}]
+
+
+def classify_tickets(model, tokenizer, tickets: Sequence, labels: Sequence[str], *, shots: Sequence = (),
+                     max_new_tokens: int = TICKET_MAX_NEW_TOKENS, batch_size: int = 32,
+                     progress: bool | str = False) -> Scored:
+    """Label each ticket with the shared prompt (after ``shots``, worked examples, if any).
+
+    ``extra`` holds the predictions, accuracy and macro-F1 with their 95% bootstrap intervals, the
+    share of replies that name no label (``unparsed``, counted as wrong with the prediction
+    ``"(none)"``) and the share that used up the token budget (``truncated``).
+    """
+    prompts = [ticket_few_shot_messages(_get(t, "text"), labels, shots) if shots else ticket_prompt(_get(t, "text"), labels)
+               for t in tickets]
+    gen = models.generate(model, tokenizer, prompts, max_new_tokens=max_new_tokens, batch_size=batch_size,
+                          progress=progress)
     gold = [_get(t, "label") for t in tickets]
     pred = [parse_label(a, labels) or "(none)" for a in gen.texts]
+    scores = [float(g == p) for g, p in zip(gold, pred)]
     extra = {
         "gold": gold,
         "pred": pred,
-        "accuracy": float(accuracy_score(gold, pred)),
-        "macro_f1": float(f1_score(gold, pred, labels=list(labels), average="macro", zero_division=0)),
+        "accuracy": sum(scores) / len(scores),
+        "accuracy_ci": metrics.bootstrap_ci(scores),
+        "macro_f1": macro_f1(gold, pred, labels),
+        "macro_f1_ci": bootstrap_macro_f1_ci(gold, pred, labels),
         "unparsed": sum(p == "(none)" for p in pred) / len(pred),
+        "truncated": sum(n >= max_new_tokens for n in gen.new_tokens) / len(pred),
     }
-    return Scored.of(gen, [float(g == p) for g, p in zip(gold, pred)], extra)
+    return Scored.of(gen, scores, extra)
+
+
+def ticket_summary(name: str, scored: Scored) -> str:
+    """One line: accuracy and macro-F1 with their intervals, replies naming no label, tokens per ticket."""
+    x = scored.extra
+    (alo, ahi), (flo, fhi) = x["accuracy_ci"], x["macro_f1_ci"]
+    return (f"{name:<10} accuracy {x['accuracy']:4.0%} [{alo:.0%}, {ahi:.0%}]  macro-F1 {x['macro_f1']:.2f} "
+            f"[{flo:.2f}, {fhi:.2f}]  no label {x['unparsed']:.0%}  {scored.tokens_per_item:.0f} tokens/ticket")

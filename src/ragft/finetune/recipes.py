@@ -75,6 +75,15 @@ def tickets_train(per_label: int = TICKETS_PER_LABEL, seed: int = 42):
     return chosen
 
 
+def ticket_shots(per_label: int = 1):
+    """Worked examples for few-shot prompting: the first ``per_label`` tickets of each label in
+    :func:`tickets_train` (so the prompted model sees a subset of what the fine-tuned one trained on)."""
+    from .. import data
+
+    chosen = tickets_train()
+    return [t for label in data.TICKET_LABELS for t in [t for t in chosen if t.label == label][:per_label]]
+
+
 def ticket_adapter(*, progress: bool = True):
     """LoRA adapter trained to answer the ticket prompt with the label alone."""
     from .. import data

@@ -12,11 +12,13 @@ The pieces, in the order :func:`train_lora` uses them:
 3. ``peft.get_peft_model`` freezes the base model and adds the low-rank matrices A and B next to the
    chosen projection layers; the ``Trainer`` then runs AdamW on those few parameters only.
 4. The adapter (a few MB) is saved with ``save_pretrained`` next to ``ragft_train.json``, a record of
-   the training configuration and metrics, written to a temporary folder and renamed into place.
+   the training configuration, the metrics and the *training prompt* (system message and chat template,
+   see :mod:`ragft.finetune.prompt`), written to a temporary folder and renamed into place.
 
 :func:`cached_adapter` keys a trained adapter by a hash of its data, configuration and base model, so
 a later lab gets the same adapter back in a second instead of training again. :func:`load_finetuned`
-puts an adapter back on the base model for :func:`ragft.models.generate`.
+puts an adapter back on the base model for :func:`ragft.models.generate`, with its training prompt as
+``model.ragft_prompt`` so that it is asked the way it was trained.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from .. import config
 from ..answers import file_sha256
 from ..cli import UsageError
 from .data import check_example, to_messages
+from .prompt import TrainingPrompt
 
 #: bump to invalidate every cached adapter (change of data encoding or training recipe)
 ADAPTER_FORMAT = 1
@@ -81,17 +84,23 @@ class TrainResult:
     config: dict = field(default_factory=dict)
     base_model: str = ""
     cached: bool = False  # True when cached_adapter found it instead of training
+    prompt: dict = field(default_factory=dict)  # TrainingPrompt.to_record(); empty for adapters trained before it
+
+    @property
+    def training_prompt(self) -> TrainingPrompt | None:
+        """How the examples were laid out in training (``None`` for adapters trained before this was recorded)."""
+        return TrainingPrompt.from_record(self.prompt)
 
     @property
     def adapter_mb(self) -> float:
         return self.adapter_bytes / 1e6
 
     def summary(self) -> str:
-        """One line for printing: parameters, time, loss, size."""
+        """One line for printing: parameters, time, loss, size, and the folder (``<cache>/adapters/...``)."""
         origin = " (from cache)" if self.cached else ""
         return (f"trainable parameters {self.trainable_params:,} of {self.total_params:,} "
                 f"({self.trainable_percent:.2f}%), {self.steps} steps in {self.seconds:.1f} s{origin}, "
-                f"final loss {self.final_loss:.3f}, adapter {self.adapter_mb:.1f} MB at {self.adapter_dir}")
+                f"final loss {self.final_loss:.3f}, adapter {self.adapter_mb:.1f} MB at {config.display_path(self.adapter_dir)}")
 
     @classmethod
     def from_dir(cls, adapter_dir: str | Path) -> TrainResult:
@@ -284,6 +293,7 @@ def train_lora(
             steps=int(trainer.state.global_step),
             config=settings,
             base_model=_base_model_id(),
+            prompt=TrainingPrompt.of_training(examples, system, tokenizer).to_record(),
         )
         result.adapter_bytes = _dir_bytes(staged)  # peft's files; the small JSON record is not counted
         record = asdict(result)
@@ -348,9 +358,38 @@ def cached_adapter(name: str, examples: Sequence[dict], **train_kwargs) -> Train
     folder = adapters_dir() / f"{name}-{adapter_key(examples, **train_kwargs)}"
     if (folder / TRAIN_RECORD).is_file() and (folder / "adapter_config.json").is_file():
         result = TrainResult.from_dir(folder)
+        if not result.prompt:  # trained before prompts were recorded: the key pins system and base model
+            result.prompt = _record_prompt(folder, examples, train_kwargs.get("system"))
         result.cached = True
         return result
     return train_lora(examples, output_dir=folder, overwrite=True, **train_kwargs)
+
+
+def _base_tokenizer():
+    """The base generator's tokenizer alone (its chat template), without loading the weights."""
+    from transformers import AutoTokenizer
+
+    from .. import models
+
+    name = config.generator_name()
+    return AutoTokenizer.from_pretrained(models.generator_cache_dir() if name == config.BUNDLED else name)
+
+
+def _record_prompt(folder: Path, examples: Sequence[dict], system: str | None) -> dict:
+    """Add the training prompt to the ``ragft_train.json`` of a cached adapter that predates it.
+
+    Exact, not a guess: the cache key of the folder covers the examples, ``system`` and the base
+    model, so their chat layout is the one the adapter was trained on. Written atomically.
+    """
+    prompt = TrainingPrompt.of_training(examples, system, _base_tokenizer()).to_record()
+    path = folder / TRAIN_RECORD
+    record = json.loads(path.read_text())
+    record["prompt"] = prompt
+    fd, tmp = tempfile.mkstemp(prefix=".ragft_train-", suffix=".json", dir=folder)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(json.dumps(record, indent=1))
+    os.replace(tmp, path)
+    return prompt
 
 
 # --------------------------------------------------------------------------------------------------
@@ -363,6 +402,13 @@ def load_finetuned(adapter_dir: str | Path, *, merge: bool = False):
     With ``merge=True`` the low-rank update is added into the base weights (``merge_and_unload``),
     which gives a plain model that generates as fast as the base one. The model is in eval mode and
     ready for :func:`ragft.models.generate`.
+
+    The model carries the adapter's training prompt as ``model.ragft_prompt`` (a
+    :class:`~ragft.finetune.prompt.TrainingPrompt`): ``ragft ask --adapter``, a closed-book
+    :class:`~ragft.rag.RagPipeline` and the comparison harness ask with its system message (or none),
+    and the tokenizer renders with the recorded chat template. Adapters trained before the prompt
+    was recorded still load: ``model.ragft_prompt`` is then ``None`` and those callers fall back to
+    their old behaviour (the course's closed-book system prompt).
     """
     import warnings
 
@@ -377,11 +423,13 @@ def load_finetuned(adapter_dir: str | Path, *, merge: bool = False):
         raise AdapterError(f"{folder} is not a LoRA adapter (no adapter_config.json); pass the folder that "
                            "`ragft finetune --output` or train_lora() wrote")
     record = folder / TRAIN_RECORD
+    base, prompt = None, None
     if record.is_file():
         try:
-            base = json.loads(record.read_text()).get("base_model")
-        except ValueError:
-            base = None
+            stored = json.loads(record.read_text())
+            base, prompt = stored.get("base_model"), TrainingPrompt.from_record(stored.get("prompt"))
+        except (ValueError, AttributeError):
+            base, prompt = None, None
         if base and base != _base_model_id():
             warnings.warn(f"{folder} was trained on {base}, but the current generator is {_base_model_id()}",
                           stacklevel=2)
@@ -391,6 +439,9 @@ def load_finetuned(adapter_dir: str | Path, *, merge: bool = False):
         model = model.merge_and_unload()
     model.eval()
     model.ragft_fingerprint = adapter_fingerprint(folder)  # base weights + this adapter (for the answer cache)
+    model.ragft_prompt = prompt
+    if prompt is not None and prompt.chat_template and prompt.chat_template != tokenizer.chat_template:
+        tokenizer.chat_template = prompt.chat_template  # render exactly as in training
     return model, tokenizer
 
 

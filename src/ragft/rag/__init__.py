@@ -5,15 +5,21 @@ step                   API
 =====================  ===========================================================================
 load documents         :func:`load_documents` (Markdown / text / PDF, YAML front matter)
 chunk                  :func:`chunk_document`, :class:`ChunkingConfig`
-embed                  :class:`Embedder` (MiniLM + on-disk cache)
-index / search         :class:`RagIndex` (FAISS ``IndexIDMap2(IndexFlatIP)``, save/load/update, filters)
+embed                  :class:`Embedder` (MiniLM + on-disk cache); :mod:`~ragft.rag.tune` fine-tunes it
+index / search         :class:`RagIndex` (FAISS ``IndexIDMap2(IndexFlatIP)``, save/load/update, filters;
+                       dense, BM25 or hybrid search: :mod:`~ragft.rag.lexical`)
+compress               :func:`compress` (the few lines of each top document that match the question)
+abstain                :class:`AbstentionGate` (calibrated on train questions: :func:`course_gate`)
 prompt                 :func:`build_rag_prompt`, :func:`build_closed_book_prompt`, :data:`TEMPLATES`
-answer                 :class:`RagPipeline` (RAG or closed book, any model/tokenizer pair)
+answer                 :class:`RagPipeline` (RAG or closed book, any model/tokenizer pair;
+                       :meth:`RagPipeline.baseline` is the first, unimproved RAG)
 evaluate               :func:`evaluate`, :func:`evaluate_retrieval`
 =====================  ===========================================================================
 """
 
+from .abstain import AbstentionGate
 from .chunking import Chunk, ChunkingConfig, chunk_document, chunk_documents, linearize_tables, split_sections
+from .compress import compress, split_units
 from .embedding import Embedder, EmbeddingCache
 from .index import (
     Hit,
@@ -26,11 +32,32 @@ from .index import (
     doc_hash,
     is_index_dir,
 )
+from .lexical import BM25Search, reciprocal_rank_fusion
 from .loading import Document, NoDocumentsError, SkippedFileWarning, load_document, load_documents
-from .pipeline import Answer, Evaluation, RagPipeline, Source, evaluate, evaluate_retrieval
+from .pipeline import (
+    DEFAULT_K,
+    DEFAULT_SEARCH,
+    DEFAULT_UNITS,
+    Answer,
+    Evaluation,
+    RagPipeline,
+    Source,
+    course_gate,
+    evaluate,
+    evaluate_retrieval,
+)
 from .prompts import IDK, TEMPLATES, PromptTemplate, build_closed_book_prompt, build_rag_prompt, get_template
 
 __all__ = [
+    "AbstentionGate",
+    "BM25Search",
+    "DEFAULT_K",
+    "DEFAULT_SEARCH",
+    "DEFAULT_UNITS",
+    "compress",
+    "course_gate",
+    "reciprocal_rank_fusion",
+    "split_units",
     "Answer",
     "Chunk",
     "ChunkingConfig",

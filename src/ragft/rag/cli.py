@@ -1,7 +1,8 @@
 """``ragft index`` and ``ragft ask``.
 
     ragft index DOCS_DIR --index INDEX_DIR [--chunk-size N] [--overlap N] [--rebuild]
-    ragft ask "QUESTION" [--index INDEX_DIR] [--k K] [--adapter ADAPTER_DIR] [--json]
+    ragft ask "QUESTION" [--index INDEX_DIR] [--k K] [--search hybrid|dense|bm25] [--units N | --no-compress]
+              [--no-abstain] [--adapter ADAPTER_DIR] [--json]
 """
 
 from __future__ import annotations
@@ -36,7 +37,14 @@ def register(subparsers) -> None:
     )
     p.add_argument("question", metavar="QUESTION")
     p.add_argument("--index", metavar="INDEX_DIR", help="index built by `ragft index` (omit for closed-book)")
-    p.add_argument("--k", type=int, default=2, metavar="K", help="number of chunks put in the prompt (default 2)")
+    p.add_argument("--k", type=int, default=None, metavar="K",
+                   help="sources put in the prompt: documents (compressed) or chunks with --no-compress (default 1, or 2 with --no-compress)")
+    p.add_argument("--search", choices=("hybrid", "dense", "bm25"), default=None,
+                   help="how chunks are ranked (default hybrid: meaning + keywords + titles, fused by rank)")
+    p.add_argument("--units", type=int, default=None, metavar="N", help="lines kept from each source document (default 3)")
+    p.add_argument("--no-compress", action="store_true", help="put whole chunks in the prompt instead of the best lines")
+    p.add_argument("--no-abstain", action="store_true",
+                   help="always ask the model, even when the sources do not support an answer")
     p.add_argument("--adapter", metavar="ADAPTER_DIR", help="LoRA adapter from `ragft finetune` to answer with")
     p.add_argument("--max-new-tokens", type=int, default=48, metavar="N", help="answer length limit (default 48)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
@@ -113,8 +121,16 @@ def cmd_ask(args) -> int:
     question = (args.question or "").strip()
     if not question:
         raise UsageError('the question is empty; write it in quotes, e.g. ragft ask "What is the refund window?"')
-    if args.k < 1:
-        raise UsageError(f"--k must be at least 1, got {args.k}")
+    from .pipeline import DEFAULT_K, DEFAULT_SEARCH, DEFAULT_UNITS
+
+    if args.no_compress and args.units is not None:
+        raise UsageError("--units and --no-compress contradict each other; give one of them")
+    k = args.k if args.k is not None else (2 if args.no_compress else DEFAULT_K)
+    if k < 1:
+        raise UsageError(f"--k must be at least 1, got {k}")
+    if args.units is not None and args.units < 1:
+        raise UsageError(f"--units must be at least 1, got {args.units}; use --no-compress for whole chunks")
+    units = None if args.no_compress else (args.units or DEFAULT_UNITS)
     index = None
     if args.index:
         try:
@@ -132,23 +148,33 @@ def cmd_ask(args) -> int:
             model, tokenizer = load_finetuned(args.adapter)
         except (FileNotFoundError, ValueError) as err:
             raise UsageError(f"could not load the adapter at {args.adapter}: {err}") from None
+        if index is None and getattr(model, "ragft_prompt", None) is None:  # closed book asks as trained, if recorded
+            print(f"note: {args.adapter} records no training prompt (trained by an older ragft); asking with the "
+                  "default closed-book prompt. Retrain it with `ragft finetune --force` to record it.", file=sys.stderr)
     else:
         from ..models import load_generator
 
         model, tokenizer = load_generator(progress=False)
-    pipeline = RagPipeline(model, tokenizer, index, k=args.k, max_new_tokens=args.max_new_tokens)
+    pipeline = RagPipeline(model, tokenizer, index, k=k, search=args.search or DEFAULT_SEARCH, units=units,
+                           abstain=not args.no_abstain, max_new_tokens=args.max_new_tokens)
     ans = pipeline.answer_one(question)
     if args.json:
         out = {
             "question": question,
             "answer": ans.answer,
             "mode": ("fine-tuned" if args.adapter else "base") + (" + RAG" if index is not None else " closed-book"),
+            "abstained": ans.abstained,
+            "abstain_reason": ans.abstain_reason or None,
+            "signals": {k: round(v, 3) for k, v in ans.signals.items()},
+            "settings": pipeline.settings() if index is not None else None,
             "sources": [{"doc_id": s.doc_id, "path": s.path, "score": s.score, "title": s.title, "heading": s.heading} for s in ans.sources],
             "timings": {k: v if isinstance(v, bool) else round(v, 2) for k, v in ans.timings.items()},
         }
         print(json.dumps(out, ensure_ascii=False))
         return 0
     print(ans.answer)
+    if ans.abstained:
+        print(f"(abstained: {ans.abstain_reason}; --no-abstain asks the model anyway)", file=sys.stderr)
     if ans.sources:
         print("\nSources:")
         for i, s in enumerate(ans.sources, start=1):
@@ -156,7 +182,7 @@ def cmd_ask(args) -> int:
             print(f"  [{i}] {s.doc_id} ({s.title}{where}) score {s.score:.2f}  {s.path}")
     t = ans.timings
     print(
-        f"\n(embed {t['embed_ms']:.0f} ms, search {t['search_ms']:.1f} ms, "
+        f"\n(embed {t['embed_ms']:.0f} ms, search {t['search_ms']:.1f} ms, compress {t['compress_ms']:.0f} ms, "
         f"{t['prompt_tokens']:.0f} prompt tokens, generation {t['generate_ms']:.0f} ms)",
         file=sys.stderr,
     )

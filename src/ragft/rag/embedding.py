@@ -89,7 +89,7 @@ class Embedder:
         if self._model is None:
             from ..models import load_embedder
 
-            self._model = load_embedder()
+            self._model = load_embedder(self.id if self.id.startswith("tuned:") else None)
         return self._model
 
     @property

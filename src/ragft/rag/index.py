@@ -10,6 +10,10 @@
   leaves the previous index intact.
 * A metadata filter is applied *inside* the FAISS search (``SearchParameters(sel=IDSelectorBatch)``),
   so a chunk the filter excludes can never be returned, however similar it is.
+* :meth:`RagIndex.search_many` searches by meaning (``mode="dense"``, FAISS), by keywords
+  (``mode="bm25"``, :mod:`ragft.rag.lexical`) or both fused by rank (``mode="hybrid"``: dense, BM25
+  over the chunk and BM25 over its title field). The keyword indexes are rebuilt from the chunks in
+  memory whenever the index changes (milliseconds); the filter applies to them as well.
 """
 
 from __future__ import annotations
@@ -46,9 +50,16 @@ class IndexMismatchError(ValueError):
     """The saved index does not match itself, this version of the toolkit, or the current embedder."""
 
 
+SEARCH_MODES = ("dense", "bm25", "hybrid")
+
+
 @dataclass
 class Hit:
-    """One retrieved chunk with its similarity score (cosine, -1..1) and rank (1 = best)."""
+    """One retrieved chunk with its score and rank (1 = best).
+
+    The score is the cosine similarity (-1..1) for dense search, the BM25 score for keyword search
+    and the reciprocal-rank-fusion score for hybrid search: compare scores within one mode only.
+    """
 
     chunk: Chunk
     score: float
@@ -158,6 +169,7 @@ class RagIndex:
         self.docs: dict[str, dict[str, Any]] = {}  # doc id -> {"hash", "path", "title", "chunks": [ids]}
         self.next_id = 0
         self.path: Path | None = None
+        self._lexical: dict[str, Any] = {}  # field -> BM25Search, dropped whenever the chunks change
 
     # ---------------------------------------------------------------------------------------------
     # building and updating
@@ -181,6 +193,7 @@ class RagIndex:
         return chunk_document(doc, self.chunking, tokenizer)
 
     def _remove_doc(self, doc_id: str) -> int:
+        self._lexical.clear()
         ids = self.docs.pop(doc_id)["chunks"]
         if ids:
             self.faiss.remove_ids(np.asarray(ids, dtype=np.int64))
@@ -237,6 +250,7 @@ class RagIndex:
             self.faiss.add_with_ids(vectors, np.asarray([c.id for c in new_chunks], dtype=np.int64))
             for c in new_chunks:
                 self.chunks[c.id] = c
+            self._lexical.clear()
             report.embedded = self.embedder.last_stats["computed"]
             report.from_cache = self.embedder.last_stats["cached"]
         report.chunks_added = len(new_chunks)
@@ -291,14 +305,68 @@ class RagIndex:
             results.append(hits)
         return results
 
-    def search(self, query: str, k: int = 4, *, threshold: float | None = None, filter: Filter = None) -> list[Hit]:
-        """Top-``k`` chunks for one question."""
-        return self.search_many([query], k, threshold=threshold, filter=filter)[0]
+    def search(self, query: str, k: int = 4, *, threshold: float | None = None, filter: Filter = None, mode: str = "dense") -> list[Hit]:
+        """Top-``k`` chunks for one question (see :meth:`search_many` for ``mode``)."""
+        return self.search_many([query], k, threshold=threshold, filter=filter, mode=mode)[0]
 
-    def search_many(self, queries: Sequence[str], k: int = 4, *, threshold: float | None = None, filter: Filter = None) -> list[list[Hit]]:
+    def search_many(
+        self,
+        queries: Sequence[str],
+        k: int = 4,
+        *,
+        threshold: float | None = None,
+        filter: Filter = None,
+        mode: str = "dense",
+        vectors: np.ndarray | None = None,
+    ) -> list[list[Hit]]:
+        """Top-``k`` chunks per question, by meaning (``dense``), keywords (``bm25``) or both (``hybrid``).
+
+        ``hybrid`` fuses three rankings of the top ``max(k, 30)`` candidates with
+        :func:`ragft.rag.lexical.reciprocal_rank_fusion`: dense, BM25 over title + heading + text,
+        and BM25 over title + heading only. ``threshold`` applies to dense scores only.
+        ``vectors``: the questions' embeddings, when the caller already has them.
+        """
         if isinstance(queries, str):
             raise TypeError("search_many() takes a list of questions; use search() for one")
-        return self.search_vectors(self.embedder.embed_queries(queries), k, threshold=threshold, filter=filter)
+        if mode not in SEARCH_MODES:
+            raise ValueError(f"unknown search mode {mode!r}; choose one of {', '.join(SEARCH_MODES)}")
+        queries = list(queries)
+        if mode == "bm25":
+            return self._lexical_hits(queries, k, filter, "text")
+        if vectors is None:
+            vectors = self.embedder.embed_queries(queries)
+        if mode == "dense":
+            return self.search_vectors(vectors, k, threshold=threshold, filter=filter)
+        from .lexical import reciprocal_rank_fusion
+
+        depth = max(k, 30)
+        dense = self.search_vectors(vectors, depth, threshold=threshold, filter=filter)
+        text = self._lexical_hits(queries, depth, filter, "text")
+        title = self._lexical_hits(queries, depth, filter, "title")
+        out = []
+        for d, t, h in zip(dense, text, title, strict=True):
+            fused = reciprocal_rank_fusion([[x.chunk.id for x in lst] for lst in (d, t, h)], with_scores=True)
+            out.append([Hit(self.chunks[cid], score, rank) for rank, (cid, score) in enumerate(fused[:k], start=1)])
+        return out
+
+    def lexical(self, field: str = "text"):
+        """The BM25 index of the chunks (``field="text"``: label + text; ``"title"``: label only)."""
+        from .lexical import BM25Search
+
+        if field not in ("text", "title"):
+            raise ValueError(f"field must be 'text' or 'title', got {field!r}")
+        if field not in self._lexical:
+            ids = sorted(self.chunks)
+            texts = [self.chunks[i].embed_text(True) if field == "text" else self.chunks[i].label for i in ids]
+            self._lexical[field] = BM25Search(ids, texts)
+        return self._lexical[field]
+
+    def _lexical_hits(self, queries: Sequence[str], k: int, filter: Filter, field: str) -> list[list[Hit]]:
+        allowed = self.allowed_ids(filter)
+        if allowed is not None and allowed.size == 0:
+            return [[] for _ in queries]
+        results = self.lexical(field).search_many(queries, k, allowed=allowed)
+        return [[Hit(self.chunks[cid], score, rank) for rank, (cid, score) in enumerate(row, start=1)] for row in results]
 
     # ---------------------------------------------------------------------------------------------
     # saving and loading
@@ -370,6 +438,9 @@ class RagIndex:
             raise IndexMismatchError(
                 f"index at {folder} has format version {meta.get('format_version')}, this toolkit reads version {FORMAT_VERSION}; {rebuild}"
             )
+        # an index built with a tuned embedder (ragft.rag.tune) names it; that is the embedder to use
+        if embedder is None and str(meta["embedder"]).startswith("tuned:"):
+            embedder = Embedder(model_id=meta["embedder"])
         current = embedder.id if embedder is not None else embedder_id()
         if check_embedder and meta["embedder"] != current:
             raise IndexMismatchError(
@@ -394,6 +465,7 @@ class RagIndex:
         index.docs = meta["docs"]
         index.next_id = int(meta["next_id"])
         index.path = folder
+        index._lexical = {}
         if chunks:
             stored = faiss.vector_to_array(vectors.id_map) if hasattr(vectors, "id_map") else None
             if stored is not None and set(stored.tolist()) != set(chunks):
@@ -401,7 +473,9 @@ class RagIndex:
         return index
 
 
-def build_or_update(docs, index_dir: str | Path, *, chunking: ChunkingConfig | None = None, progress: bool = False) -> tuple[RagIndex, UpdateReport]:
+def build_or_update(
+    docs, index_dir: str | Path, *, chunking: ChunkingConfig | None = None, embedder: Embedder | None = None, progress: bool = False
+) -> tuple[RagIndex, UpdateReport]:
     """Load the index at ``index_dir`` and bring it up to date with ``docs`` (or build it), then save.
 
     An index built with other chunking settings, another embedder or an older format is rebuilt.
@@ -412,13 +486,13 @@ def build_or_update(docs, index_dir: str | Path, *, chunking: ChunkingConfig | N
     index_dir = Path(index_dir)
     if is_index_dir(index_dir):
         try:
-            index = RagIndex.load(index_dir)
+            index = RagIndex.load(index_dir, embedder=embedder)
         except IndexMismatchError:
             index = None
         if index is not None and chunking is not None and index.chunking != chunking:
             index = None
     if index is None:
-        index = RagIndex(chunking=chunking)
+        index = RagIndex(chunking=chunking, embedder=embedder)
     report = index.update(docs, progress=progress)
     if report.changed or not is_index_dir(index_dir):
         index.save(index_dir)
@@ -426,13 +500,29 @@ def build_or_update(docs, index_dir: str | Path, *, chunking: ChunkingConfig | N
     return index, report
 
 
-def course_index(version: str = "v1", *, chunking: ChunkingConfig | None = None, progress: bool = False) -> RagIndex:
+def course_index(
+    version: str = "v1", *, chunking: ChunkingConfig | None = None, embedder: str | Embedder | None = None, progress: bool = False
+) -> RagIndex:
     """The index of the course knowledge base ``data/kb/<version>``, cached under
-    ``config.cache_dir()/rag/`` (one folder per version and chunking setting)."""
+    ``config.cache_dir()/rag/`` (one folder per version, chunking setting and embedder).
+
+    ``embedder``: ``None`` or ``"base"`` for the course embedder, ``"tuned"`` for the embedder
+    fine-tuned on the train questions (:func:`ragft.rag.tune.course_tuned_embedder`, trained once
+    and cached), or an :class:`Embedder`.
+    """
     from .. import config, data
 
+    if embedder == "tuned":
+        from .tune import course_tuned_embedder
+
+        embedder = Embedder(model_id=course_tuned_embedder(progress=progress).embedder_id)
+    elif embedder in (None, "base"):
+        embedder = None
+    elif not isinstance(embedder, Embedder):
+        raise ValueError(f"embedder must be 'base', 'tuned' or an Embedder, got {embedder!r}")
     chunking = chunking or ChunkingConfig()
     key = hashlib.sha256(json.dumps(chunking.to_dict(), sort_keys=True).encode()).hexdigest()[:10]
-    folder = config.cache_dir() / "rag" / f"kb-{version}-{key}"
-    index, _ = build_or_update(data.load_kb(version), folder, chunking=chunking, progress=progress)
+    suffix = "" if embedder is None else "-" + hashlib.sha256(embedder.id.encode()).hexdigest()[:8]
+    folder = config.cache_dir() / "rag" / f"kb-{version}-{key}{suffix}"
+    index, _ = build_or_update(data.load_kb(version), folder, chunking=chunking, embedder=embedder, progress=progress)
     return index

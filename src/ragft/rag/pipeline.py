@@ -24,8 +24,24 @@ import numpy as np
 from .. import metrics as M
 from ..answers import AnswerCache, cached_generate
 from ..models import chat_text, generate
-from .index import Filter, Hit, RagIndex
-from .prompts import PromptTemplate, build_closed_book_prompt, build_rag_prompt
+from .abstain import AbstentionGate, Decision
+from .index import SEARCH_MODES, Filter, Hit, RagIndex
+from .prompts import IDK, PromptTemplate, build_closed_book_prompt, build_rag_prompt
+
+# The course's RAG defaults, one place for every lab, the CLI and the comparison harness (chosen on the
+# train split in Lab 1; each can be switched off, see RagPipeline):
+#: sources put in a RAG prompt: documents when compressing, chunks otherwise
+DEFAULT_K = 1
+#: how chunks are ranked: "hybrid" = dense + BM25 + BM25 on titles, fused by rank
+DEFAULT_SEARCH = "hybrid"
+#: lines kept from each source document (context compression); None puts whole chunks in the prompt
+DEFAULT_UNITS = 3
+#: the embedder of the course's index: "base", or "tuned" = fine-tuned on the train questions (ragft.rag.tune).
+#: Lab 1 measures the tuned one on top of hybrid search; it did not raise recall@1 there, so the default
+#: stays "base" (and a corpus of your own has no training questions anyway)
+DEFAULT_EMBEDDER = "base"
+#: answerable train questions the abstention gate may refuse at most (its calibration target)
+DEFAULT_MAX_FALSE_ABSTENTION = 0.05
 
 
 def clean_answer(text: str) -> str:
@@ -65,8 +81,11 @@ class Answer:
     ``prompt_tokens``, ``new_tokens``, ``generate_ms`` (this question's share of its batch) and
     ``cached`` (the answer came from the answer cache; ``generate_ms`` is then the time measured when
     it was first generated).
+    ``compress_ms`` (choosing the lines) and ``gate_ms`` (the abstention decision) when those are on.
     ``ranked_doc_ids`` lists the distinct documents of the top ``eval_depth`` chunks, best first
-    (for retrieval metrics; the prompt only holds the first ``k`` chunks).
+    (for retrieval metrics; the prompt only holds the first ``k`` sources).
+    ``abstained``: the pipeline answered "I don't know" itself, for ``abstain_reason`` (the model was
+    not asked, or its answer failed the grounding check); ``signals``: the gate's coverage and support.
     """
 
     question: str
@@ -75,6 +94,9 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)
     ranked_doc_ids: list[str] = field(default_factory=list)
     prompt: list[dict] = field(default_factory=list)
+    abstained: bool = False
+    abstain_reason: str = ""
+    signals: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self, *, with_text: bool = True, with_prompt: bool = False) -> dict[str, Any]:
         d = asdict(self)
@@ -86,15 +108,36 @@ class Answer:
         return d
 
 
+@dataclass
+class Prepared:
+    """What goes in front of the reader for one question, decided before any generation."""
+
+    question: str
+    hits: list[Hit]  # ranked chunks (eval_depth), for retrieval metrics
+    sources: list[Hit]  # what the prompt holds: chunks, or compressed passages as hits
+    prompt: list[dict]
+    decision: Decision | None = None
+
+    @property
+    def context(self) -> str:
+        return "\n".join(f"{h.chunk.title}\n{h.chunk.text}" for h in self.sources)
+
+
 class RagPipeline:
-    """Retrieve ``k`` chunks, build the prompt, generate. ``index=None`` answers closed-book.
+    """Retrieve, compress, decide whether to answer, build the prompt, generate. ``index=None`` answers closed-book.
 
     Parameters
     ----------
     model, tokenizer: any pair accepted by :func:`ragft.models.generate` (peft models included).
     index: a :class:`RagIndex`, or ``None`` for closed-book answers.
-    k: chunks put in the prompt. ``eval_depth``: chunks retrieved for retrieval metrics (>= k).
-    threshold: drop chunks scoring below it (cosine). ``filter``: metadata filter, see :meth:`RagIndex.search`.
+    k: sources put in the prompt: documents when ``units`` is set, chunks when it is ``None``.
+    search: ``"hybrid"`` (dense + BM25 + title BM25, fused by rank), ``"dense"`` or ``"bm25"``.
+    units: context compression: keep this many lines of each source document
+        (:func:`ragft.rag.compress.compress`); ``None`` puts the top ``k`` chunks in whole.
+    abstain: ``True`` for the course's abstention gate (calibrated on the train split for these
+        settings, :func:`course_gate`), an :class:`~ragft.rag.abstain.AbstentionGate`, or ``False``.
+    eval_depth: chunks retrieved for retrieval metrics (>= k).
+    threshold: drop chunks with a dense score below it. ``filter``: metadata filter, see :meth:`RagIndex.search`.
     template: a name from :data:`ragft.rag.prompts.TEMPLATES` or a :class:`PromptTemplate`.
     clean: keep only the first paragraph of each reply (see :func:`clean_answer`).
     cache: reuse answers stored on disk (``True`` for the course's answer cache, or an
@@ -104,6 +147,9 @@ class RagPipeline:
     produced, and ``timings["cached"]`` says so. The model must carry a ``ragft_fingerprint`` (models
     from :func:`ragft.models.load_generator` and :func:`ragft.finetune.load_finetuned` do). Leave it off
     when timing generation.
+
+    :meth:`baseline` gives the pipeline as it was before these levers (dense search, two whole chunks,
+    no gate): the starting point of Lab 1's ablation.
     """
 
     def __init__(
@@ -112,7 +158,10 @@ class RagPipeline:
         tokenizer,
         index: RagIndex | None = None,
         *,
-        k: int = 2,
+        k: int = DEFAULT_K,
+        search: str = DEFAULT_SEARCH,
+        units: int | None = DEFAULT_UNITS,
+        abstain: bool | AbstentionGate = True,
         eval_depth: int = 10,
         threshold: float | None = None,
         filter: Filter = None,
@@ -125,6 +174,10 @@ class RagPipeline:
     ):
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
+        if search not in SEARCH_MODES:
+            raise ValueError(f"unknown search {search!r}; choose one of {', '.join(SEARCH_MODES)}")
+        if units is not None and units < 1:
+            raise ValueError(f"units must be at least 1 (or None to put whole chunks in the prompt), got {units}")
         use_cache = isinstance(cache, AnswerCache) or bool(cache)  # an empty AnswerCache is falsy (len 0)
         if use_cache and not isinstance(getattr(model, "ragft_fingerprint", None), str):
             raise ValueError(
@@ -135,28 +188,104 @@ class RagPipeline:
         self.cache: AnswerCache | None = (cache if isinstance(cache, AnswerCache) else AnswerCache()) if use_cache else None
         self.model, self.tokenizer, self.index = model, tokenizer, index
         self.k, self.eval_depth = k, max(k, eval_depth)
+        self.search, self.units = search, units
         self.threshold, self.filter, self.template = threshold, filter, template
         self.max_new_tokens, self.batch_size, self.clean = max_new_tokens, batch_size, clean
         self.name = name or ("rag" if index is not None else "closed-book")
+        self.gate: AbstentionGate | None = None
+        if index is not None and abstain is not False and abstain is not None:
+            self.gate = abstain if isinstance(abstain, AbstentionGate) else course_gate(self.settings(), embedder_id=index.embedder.id)
+            self.gate = self.gate.with_idf(index_idf(index))
+
+    @classmethod
+    def baseline(cls, model, tokenizer, index: RagIndex | None = None, **kwargs) -> RagPipeline:
+        """The course's first RAG: dense search, the top two whole chunks, no abstention gate."""
+        settings = dict(k=2, search="dense", units=None, abstain=False)
+        settings.update(kwargs)
+        return cls(model, tokenizer, index, **settings)
+
+    def settings(self) -> dict[str, Any]:
+        """The retrieval settings that decide what the reader sees (recorded with results, keys the gate)."""
+        from .prompts import get_template
+
+        return {"k": self.k, "search": self.search, "units": self.units, "template": get_template(self.template).name}
 
     def retrieve(self, questions: Sequence[str], *, filter: Filter = None) -> tuple[list[list[Hit]], float, float]:
         """Hits (``eval_depth`` per question) plus the total embedding and search time in ms."""
+        hits, _, embed_ms, search_ms = self._retrieve(questions, filter)
+        return hits, embed_ms, search_ms
+
+    def _retrieve(self, questions: Sequence[str], filter: Filter, filters: Sequence[Filter] | None = None):
         if self.index is None:
-            return [[] for _ in questions], 0.0, 0.0
+            return [[] for _ in questions], None, 0.0, 0.0
         t0 = time.perf_counter()
         vectors = self.index.embedder.embed_queries(questions)
         t1 = time.perf_counter()
-        hits = self.index.search_vectors(vectors, self.eval_depth, threshold=self.threshold, filter=filter if filter is not None else self.filter)
+        if filters is None:
+            hits = self.index.search_many(questions, self.eval_depth, threshold=self.threshold, mode=self.search, vectors=vectors,
+                                          filter=filter if filter is not None else self.filter)
+        else:  # one filter per question (e.g. each asker's permissions, or the oracle's gold documents)
+            if len(filters) != len(questions):
+                raise ValueError(f"got {len(filters)} filters for {len(questions)} questions; give one per question")
+            hits = [self.index.search_many([q], self.eval_depth, threshold=self.threshold, mode=self.search, vectors=v[None, :],
+                                           filter=f)[0] for q, v, f in zip(questions, vectors, filters, strict=True)]
         t2 = time.perf_counter()
-        return hits, (t1 - t0) * 1000, (t2 - t1) * 1000
+        return hits, vectors, (t1 - t0) * 1000, (t2 - t1) * 1000
 
-    def prompts(self, questions: Sequence[str], hits: Sequence[Sequence[Hit]]) -> list[list[dict]]:
+    def prepare(self, questions: Sequence[str], *, filter: Filter = None, filters: Sequence[Filter] | None = None
+                ) -> tuple[list[Prepared], dict[str, float]]:
+        """Retrieve, compress and decide for each question; returns what to ask and the time each step took (ms, in all).
+
+        ``filters``: one metadata filter per question instead of one ``filter`` for all.
+        """
+        questions = [str(q) for q in questions]
+        hits, vectors, embed_ms, search_ms = self._retrieve(questions, filter, filters)
+        ms = {"embed_ms": embed_ms, "search_ms": search_ms, "compress_ms": 0.0, "gate_ms": 0.0}
         if self.index is None:
-            return [build_closed_book_prompt(q, self.template) for q in questions]
-        return [build_rag_prompt(q, h[: self.k], self.template) for q, h in zip(questions, hits, strict=True)]
+            trained = getattr(self.model, "ragft_prompt", None)  # an adapter is asked as it was trained (ragft.finetune.prompt)
+            return [Prepared(q, [], [], trained.messages(q) if trained else build_closed_book_prompt(q, self.template))
+                    for q in questions], ms
+        t0 = time.perf_counter()
+        if self.units is not None:
+            from .compress import compress
 
-    def answer(self, questions: Sequence[str], *, filter: Filter = None, batch_size: int | None = None, progress: bool | str = False) -> list[Answer]:
-        """Answer a batch of questions (retrieval is batched too). Returns one :class:`Answer` each."""
+            if filters is None:
+                passages = compress(self.index, vectors, hits, docs=self.k, units=self.units,
+                                    filter=filter if filter is not None else self.filter)
+            else:
+                passages = [compress(self.index, v[None, :], [h], docs=self.k, units=self.units, filter=f)[0]
+                            for v, h, f in zip(vectors, hits, filters, strict=True)]
+            sources = [[p.as_hit(i) for i, p in enumerate(row, start=1)] for row in passages]
+            support = [max((p.best for p in row), default=-1.0) for row in passages]
+        else:
+            sources = [h[: self.k] for h in hits]
+            support = [self._dense_support(v, row) for v, row in zip(vectors, sources, strict=True)]
+        t1 = time.perf_counter()
+        out = [Prepared(q, h, src, build_rag_prompt(q, src, self.template)) for q, h, src in zip(questions, hits, sources, strict=True)]
+        if self.gate is not None:
+            for p, sup in zip(out, support, strict=True):
+                p.decision = self.gate.decide(p.question, p.context, sup)
+        t2 = time.perf_counter()
+        ms["compress_ms"], ms["gate_ms"] = (t1 - t0) * 1000, (t2 - t1) * 1000
+        return out, ms
+
+    def _dense_support(self, vector: np.ndarray, hits: Sequence[Hit]) -> float:
+        """Best cosine between the question and the chunks in the prompt (whatever ranked them)."""
+        if not hits:
+            return -1.0
+        vecs = np.stack([self.index.faiss.reconstruct(int(h.chunk.id)) for h in hits])
+        return float((vecs @ vector).max())
+
+    def prompts(self, questions: Sequence[str], hits: Sequence[Sequence[Hit]] | None = None) -> list[list[dict]]:
+        """The prompts these questions get (retrieving and compressing as configured; ``hits`` is ignored)."""
+        return [p.prompt for p in self.prepare(questions)[0]]
+
+    def answer(self, questions: Sequence[str], *, filter: Filter = None, filters: Sequence[Filter] | None = None,
+               batch_size: int | None = None, progress: bool | str = False) -> list[Answer]:
+        """Answer a batch of questions (retrieval is batched too). Returns one :class:`Answer` each.
+
+        ``filter`` applies to every question; ``filters`` gives one per question.
+        """
         if isinstance(questions, str):
             raise TypeError("answer() takes a list of questions; use answer_one() for a single question")
         questions = [str(q) for q in questions]
@@ -165,41 +294,123 @@ class RagPipeline:
             raise ValueError(f"question {empty[0]} is empty; every question needs some text")
         if not questions:
             return []
-        hits, embed_ms, search_ms = self.retrieve(questions, filter=filter)
-        prompts = self.prompts(questions, hits)
+        prepared, ms = self.prepare(questions, filter=filter, filters=filters)
+        ask = [i for i, p in enumerate(prepared) if not (p.decision and p.decision.abstain)]
+        prompts = [prepared[i].prompt for i in ask]
         gen_kwargs = dict(max_new_tokens=self.max_new_tokens, batch_size=batch_size or self.batch_size, progress=progress)
-        if self.cache is not None:
+        if not prompts:
+            texts, prompt_tokens, new_tokens, seconds, from_cache = [], [], [], [], []
+        elif self.cache is not None:
             gen = cached_generate(generate, self.model, self.tokenizer, prompts, render=chat_text,
                                   fingerprint=self.model.ragft_fingerprint, cache=self.cache, **gen_kwargs)
-            from_cache = gen.from_cache
+            texts, prompt_tokens, new_tokens, seconds, from_cache = gen.texts, gen.prompt_tokens, gen.new_tokens, gen.per_item_seconds, gen.from_cache
         else:
             gen = generate(self.model, self.tokenizer, prompts, **gen_kwargs)
+            texts, prompt_tokens, new_tokens, seconds = gen.texts, gen.prompt_tokens, gen.new_tokens, gen.per_item_seconds
             from_cache = [False] * len(prompts)
+        slot = {i: j for j, i in enumerate(ask)}
         n = len(questions)
         out = []
-        for i, q in enumerate(questions):
-            ranked = list(dict.fromkeys(h.doc_id for h in hits[i]))
+        for i, p in enumerate(prepared):
+            j = slot.get(i)
+            reason = p.decision.reason if p.decision and p.decision.abstain else ""
+            text = "" if j is None else (clean_answer(texts[j]) if self.clean else texts[j])
+            if j is not None and self.gate is not None:
+                reason = self.gate.check_answer(text, p.context)
+            abstained = bool(reason)
             out.append(
                 Answer(
-                    question=q,
-                    answer=clean_answer(gen.texts[i]) if self.clean else gen.texts[i],
-                    sources=[Source.from_hit(h) for h in hits[i][: self.k]],
+                    question=p.question,
+                    answer=f"{IDK}." if abstained else text,
+                    sources=[Source.from_hit(h) for h in p.sources],
                     timings={
-                        "embed_ms": embed_ms / n,
-                        "search_ms": search_ms / n,
-                        "prompt_tokens": gen.prompt_tokens[i],
-                        "new_tokens": gen.new_tokens[i],
-                        "generate_ms": gen.per_item_seconds[i] * 1000,
-                        "cached": from_cache[i],
+                        "embed_ms": ms["embed_ms"] / n,
+                        "search_ms": ms["search_ms"] / n,
+                        "compress_ms": ms["compress_ms"] / n,
+                        "gate_ms": ms["gate_ms"] / n,
+                        "prompt_tokens": prompt_tokens[j] if j is not None else 0,
+                        "new_tokens": new_tokens[j] if j is not None else 0,
+                        "generate_ms": seconds[j] * 1000 if j is not None else 0.0,
+                        "cached": from_cache[j] if j is not None else False,
                     },
-                    ranked_doc_ids=ranked,
-                    prompt=prompts[i],
+                    ranked_doc_ids=list(dict.fromkeys(h.doc_id for h in p.hits)),
+                    prompt=p.prompt,
+                    abstained=abstained,
+                    abstain_reason=reason,
+                    signals={"coverage": p.decision.coverage, "support": p.decision.support} if p.decision else {},
                 )
             )
         return out
 
     def answer_one(self, question: str, *, filter: Filter = None) -> Answer:
         return self.answer([question], filter=filter, batch_size=1)[0]
+
+
+def index_idf(index: RagIndex) -> dict[str, float]:
+    """IDF of every keyword in the index's chunks (cached on the index until its chunks change)."""
+    from .abstain import idf_table
+
+    cache = index._lexical
+    if "idf" not in cache:
+        cache["idf"] = idf_table([c.embed_text(True) for c in index.chunks.values()])
+    return cache["idf"]
+
+
+def calibrate_gate(index: RagIndex, train_questions: Sequence, settings: dict[str, Any], *,
+                   max_false: float = DEFAULT_MAX_FALSE_ABSTENTION) -> AbstentionGate:
+    """Calibrate the gate for these ``settings`` on answerable ``train_questions`` (and their paraphrases)
+    over ``index`` (no generation).
+
+    Every question must come from the train split: the thresholds must never see a test question.
+    """
+    bad = [q.id for q in train_questions if getattr(q, "split", "train") != "train"]
+    if bad:
+        raise ValueError(f"calibrate the abstention gate on train questions only; {bad[:3]} are from other splits")
+    train = [q for q in train_questions if q.answers and getattr(q, "type", None) != "unanswerable"]
+    # the questions and their paraphrases: users do not word a question the way the documents do, and a gate
+    # calibrated on one wording refuses many answerable questions asked in other words
+    asked = [text for q in train for text in [q.question, *(getattr(q, "paraphrases", None) or [])]]
+    pipe = RagPipeline(None, None, index, k=settings["k"], search=settings["search"], units=settings["units"],
+                       template=settings["template"], abstain=AbstentionGate(idf=index_idf(index)))
+    prepared, _ = pipe.prepare(asked)
+    return AbstentionGate.calibrate([p.decision.coverage for p in prepared], [p.decision.support for p in prepared],
+                                    idf=index_idf(index), max_false=max_false, source="train")
+
+
+def course_gate(settings: dict[str, Any], *, embedder_id: str | None = None, max_false: float = DEFAULT_MAX_FALSE_ABSTENTION,
+                progress: bool = False) -> AbstentionGate:
+    """The abstention gate for these retrieval ``settings``, calibrated on the course's **train** questions.
+
+    The pipeline is run (retrieval, compression and the gate's signals; no generation) over every
+    answerable train question against the course index built with the same embedder, and the
+    thresholds are set so that at most ``max_false`` of them would be refused
+    (:meth:`AbstentionGate.calibrate`). The result is cached in ``<cache>/rag/gates/``. Another corpus
+    reuses these thresholds with its own keyword statistics (the pipeline swaps in its index's IDF).
+    """
+    import hashlib
+    import json
+
+    from .. import config, data
+    from .embedding import Embedder
+    from .index import course_index
+
+    eid = embedder_id or Embedder(cache=False).id
+    index = course_index("v1", embedder=None if eid == Embedder(cache=False).id else Embedder(model_id=eid), progress=progress)
+    train = data.load_questions("train")
+    content = sorted(d["hash"] for d in index.docs.values()) + [f"{q.id}:{q.question}:{q.answers}:{q.paraphrases}" for q in train]
+    key = hashlib.sha256(json.dumps({"s": settings, "e": eid, "m": max_false, "c": content, "v": 1}, sort_keys=True).encode()).hexdigest()[:12]
+    path = config.cache_dir() / "rag" / "gates" / f"{key}.json"
+    if path.is_file():
+        try:
+            return AbstentionGate.from_json(path.read_text())
+        except (ValueError, KeyError):
+            pass  # unreadable: calibrate again
+    gate = calibrate_gate(index, train, settings, max_false=max_false)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(gate.to_json())
+    tmp.replace(path)
+    return gate
 
 
 @dataclass
@@ -228,6 +439,7 @@ def evaluate(
     *,
     recall_k: Sequence[int] = (1, 3, 5),
     filter: Filter = None,
+    filters: Sequence[Filter] | None = None,
     batch_size: int | None = None,
     progress: bool | str = False,
 ) -> Evaluation:
@@ -247,7 +459,7 @@ def evaluate(
     """
     start = time.perf_counter()
     questions = list(questions)
-    answers = pipeline.answer([q.question for q in questions], filter=filter, batch_size=batch_size, progress=progress)
+    answers = pipeline.answer([q.question for q in questions], filter=filter, filters=filters, batch_size=batch_size, progress=progress)
     seconds = time.perf_counter() - start
     records = []
     for q, a in zip(questions, answers, strict=True):
@@ -268,6 +480,8 @@ def evaluate(
             "doc_ids": list(getattr(q, "doc_ids", None) or []),
             "retrieved": a.ranked_doc_ids,
             "sources": [s.doc_id for s in a.sources],
+            "gate": a.abstain_reason,
+            **a.signals,
             **a.timings,
         }
         if pipeline.index is not None and rec["doc_ids"]:
@@ -309,12 +523,13 @@ def evaluate(
     return Evaluation(name=pipeline.name, records=records, metrics=metrics, seconds=seconds)
 
 
-def evaluate_retrieval(index: RagIndex, questions: Sequence, *, depth: int = 10, recall_k: Sequence[int] = (1, 3, 5), filter: Filter = None) -> dict[str, float]:
-    """Retrieval metrics only (no generation: cheap enough to sweep chunk sizes and k)."""
+def evaluate_retrieval(index: RagIndex, questions: Sequence, *, depth: int = 10, recall_k: Sequence[int] = (1, 3, 5),
+                       filter: Filter = None, mode: str = DEFAULT_SEARCH) -> dict[str, float]:
+    """Retrieval metrics only (no generation: cheap enough to sweep chunk sizes and k); ``mode`` as in :meth:`RagIndex.search_many`."""
     qs = [q for q in questions if getattr(q, "doc_ids", None)]
     if not qs:
         raise ValueError("none of the questions has doc_ids to score retrieval against")
-    hits = index.search_many([q.question for q in qs], depth, filter=filter)
+    hits = index.search_many([q.question for q in qs], depth, filter=filter, mode=mode)
     ranked = [list(dict.fromkeys(h.doc_id for h in hs)) for hs in hits]
     out = {f"recall@{k}": _mean(M.recall_at_k(r, q.doc_ids, k) for r, q in zip(ranked, qs, strict=True)) for k in recall_k}
     out["mrr"] = _mean(M.reciprocal_rank(r, q.doc_ids) for r, q in zip(ranked, qs, strict=True))

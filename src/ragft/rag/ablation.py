@@ -1,0 +1,97 @@
+"""An ablation: add one lever at a time and measure what each buys and what it costs.
+
+:func:`run_ablation` evaluates a list of named pipelines on the same answerable and unanswerable
+questions and returns one row per step (recall@1, accuracy with its interval, the paired difference
+from the step before, abstention and false abstention, prompt tokens, milliseconds per answer).
+:func:`oracle` puts the reader in front of the right document only (the gold document's chunks, or its
+best lines), which is the ceiling a perfect retriever would give this reader. Lab 1 uses both; the
+benchmark script ``bench/bench_rag.py`` prints the same rows on the full splits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import metrics as M
+from .pipeline import Evaluation, RagPipeline, evaluate
+
+
+@dataclass
+class StepResult:
+    """One row of the ablation table, plus the evaluations it came from."""
+
+    name: str
+    settings: dict[str, Any]
+    answerable: Evaluation
+    unanswerable: Evaluation | None = None
+    row: dict[str, Any] = field(default_factory=dict)
+
+
+def _ms_per_answer(ev: Evaluation) -> float:
+    keys = ("embed_ms", "search_ms", "compress_ms", "gate_ms", "generate_ms")
+    recs = ev.records
+    return sum(sum(r.get(k, 0.0) for k in keys) for r in recs) / max(len(recs), 1)
+
+
+def _row(name: str, pipe: RagPipeline, ans: Evaluation, una: Evaluation | None, before: Evaluation | None) -> dict[str, Any]:
+    m = ans.metrics
+    row = {
+        "step": name,
+        "recall@1": m.get("recall@1", float("nan")),
+        "accuracy": m["accuracy"],
+        "accuracy_ci": m["accuracy_ci"],
+        "false_abstention": m["false_abstention_rate"],
+        "abstention": una.metrics["abstention_rate"] if una is not None else float("nan"),
+        "prompt_tokens": m["prompt_tokens"],
+        "ms_per_answer": _ms_per_answer(ans),
+        "n": m["n_answerable"],
+        "n_unanswerable": una.metrics["n"] if una is not None else 0,
+    }
+    if before is not None:
+        cmp = M.compare_paired([r["correct"] for r in ans.records if r["answerable"]],
+                               [r["correct"] for r in before.records if r["answerable"]])
+        row["gain"], row["gain_ci"] = cmp["diff"], cmp["ci"]
+    return row
+
+
+def run_ablation(steps: Sequence[tuple[str, RagPipeline]], answerable: Sequence, unanswerable: Sequence = (), *,
+                 progress: bool = True) -> list[StepResult]:
+    """Evaluate each ``(name, pipeline)`` in turn on the same questions; each row compares with the row before."""
+    out: list[StepResult] = []
+    for name, pipe in steps:
+        ans = evaluate(pipe, answerable, progress=f"{name}: answerable" if progress else False)
+        una = evaluate(pipe, unanswerable, progress=f"{name}: unanswerable" if progress else False) if unanswerable else None
+        row = _row(name, pipe, ans, una, out[-1].answerable if out else None)
+        out.append(StepResult(name, pipe.settings(), ans, una, row))
+    return out
+
+
+def oracle(pipe: RagPipeline, questions: Sequence, *, progress: bool = False) -> Evaluation:
+    """``pipe``'s reader with retrieval restricted to each question's gold documents (a perfect retriever).
+
+    Everything else (compression, number of sources, prompt, generation settings) stays as in ``pipe``;
+    the gate is not consulted, since the right text is in front of the reader by construction.
+    """
+    qs = [q for q in questions if getattr(q, "doc_ids", None)]
+    if not qs:
+        raise ValueError("the oracle needs questions with gold doc_ids")
+    gate, pipe.gate = pipe.gate, None
+    try:
+        return evaluate(pipe, qs, filters=[{"doc_id": list(q.doc_ids)} for q in qs], progress=progress)
+    finally:
+        pipe.gate = gate
+
+
+def format_table(rows: Sequence[dict[str, Any]]) -> str:
+    """The ablation rows as a fixed-width text table (fits an 100-character notebook output)."""
+    head = f"{'step':<26}{'R@1':>5}{'accuracy':>9}{'gain [95% CI]':>20}{'abstain':>8}{'false':>6}{'tokens':>7}{'ms':>6}"
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        gain = f"{r['gain']:+.0%} [{r['gain_ci'][0]:+.0%},{r['gain_ci'][1]:+.0%}]" if "gain" in r else ""
+        rec = f"{r['recall@1']:.2f}" if r["recall@1"] == r["recall@1"] else "-"
+        ab = f"{r['abstention']:.0%}" if r["abstention"] == r["abstention"] else "-"
+        lines.append(f"{r['step']:<26.26}{rec:>5}{r['accuracy']:>9.0%}{gain:>20}{ab:>8}{r['false_abstention']:>6.0%}"
+                     f"{r['prompt_tokens']:>7.0f}{r['ms_per_answer']:>6.0f}")
+    return "\n".join(lines)

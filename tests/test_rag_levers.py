@@ -1,0 +1,201 @@
+"""The levers that make RAG precise: hybrid search and rank fusion, context compression, the
+abstention gate (and that it is calibrated on train questions only), the tuned embedder's data,
+and that each lever can be switched off."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ragft.rag import ChunkingConfig, RagIndex, RagPipeline, load_documents
+from ragft.rag import embedding as embedding_mod
+from ragft.rag.abstain import AbstentionGate, coverage, grounded, idf_table
+from ragft.rag.compress import compress, split_units
+from ragft.rag.lexical import BM25Search, reciprocal_rank_fusion, tokenize
+
+FIXTURES = Path(__file__).parent / "fixtures" / "rag"
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    mp = pytest.MonkeyPatch()
+    mp.setattr(embedding_mod, "embeddings_cache_dir", lambda: tmp_path_factory.mktemp("emb"))
+    built = RagIndex.build(load_documents(FIXTURES), chunking=ChunkingConfig(chunk_size=48, overlap=8))
+    mp.undo()  # the index keeps its own temporary cache; the course index (gate test) uses the shared one
+    return built
+
+
+# -- rank fusion and keyword search ------------------------------------------------------------------
+
+
+def test_reciprocal_rank_fusion_by_hand():
+    fused = reciprocal_rank_fusion([["a", "b", "c"], ["b", "c", "d"]], k=60, with_scores=True)
+    scores = dict(fused)
+    assert scores["b"] == pytest.approx(1 / 62 + 1 / 61)
+    assert scores["a"] == pytest.approx(1 / 61)
+    assert [x for x, _ in fused][:2] == ["b", "c"]  # found by both lists beats first in one
+    assert reciprocal_rank_fusion([["a", "b"], ["b", "a"]]) == ["a", "b"]  # a tie keeps first-seen order
+    assert reciprocal_rank_fusion([["a"], ["b"]], weights=[1, 2]) == ["b", "a"]
+    with pytest.raises(ValueError, match="weights"):
+        reciprocal_rank_fusion([["a"]], weights=[1, 2])
+
+
+def test_tokens_keep_versions_and_codes_whole():
+    toks = tokenize(["Ostrel firmware 3.1 fixed INC-2024-11 and error E-17 on the A2"])[0]
+    assert {"3.1", "inc-2024-11", "e-17", "a2"} <= set(toks)
+    assert "the" not in toks and "and" not in toks
+
+
+def test_bm25_prefers_the_exact_model_and_respects_allowed_ids():
+    texts = ["Ostrel A2 Pro product specification", "Ostrel A2 product specification", "Pivra W1 battery"]
+    bm = BM25Search([10, 11, 12], texts)
+    top = bm.search_many(["Ostrel A2 specification"], 3)[0]
+    assert top[0][0] == 11  # shorter title without "Pro" wins on length normalisation
+    assert all(cid != 11 for cid, _ in bm.search_many(["Ostrel A2"], 3, allowed=[10, 12])[0])
+    assert bm.search_many(["zebra"], 3) == [[]]  # no shared word: nothing returned
+
+
+def test_hybrid_search_ranks_and_filters_like_dense(index):
+    for mode in ("dense", "bm25", "hybrid"):
+        hits = index.search("How much does a tune-up cost?", k=3, mode=mode)
+        assert hits[0].doc_id == "returns", mode
+        assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
+        # a confidential chunk can never be a candidate under a public-only filter, in any mode
+        public = index.search("How big is the yearly mechanic bonus?", k=5, mode=mode, filter={"access": ["public"]})
+        assert all(h.chunk.access == "public" for h in public), mode
+    with pytest.raises(ValueError, match="search mode"):
+        index.search("x", mode="sparse")
+
+
+def test_keyword_index_follows_updates(index, tmp_path):
+    docs = load_documents(FIXTURES)
+    small = RagIndex.build(docs, chunking=ChunkingConfig(chunk_size=48, overlap=8))
+    assert small.search("puncture", k=1, mode="bm25")[0].doc_id == "returns"
+    small.remove(["returns"])
+    assert all(h.doc_id != "returns" for h in small.search("puncture repair", k=5, mode="bm25"))
+
+
+# -- compression --------------------------------------------------------------------------------------
+
+
+def test_split_units_lines_items_and_sentences():
+    text = "Weight: 412 g\n- a USB-C cable\n1. Pack the device.\nWe inspect it. Refunds take 6 days.\n\n"
+    assert split_units(text) == ["Weight: 412 g", "a USB-C cable", "Pack the device.", "We inspect it.", "Refunds take 6 days."]
+
+
+def test_compress_keeps_the_answering_line_of_the_top_document(index):
+    q = ["How much does a puncture repair cost?"]
+    hits = index.search_many(q, 10, mode="hybrid")
+    passages = compress(index, index.embedder.embed_queries(q), hits, docs=1, units=2)[0]
+    assert len(passages) == 1 and passages[0].doc_id == "returns"
+    assert any("12 euros" in u for u in passages[0].units) and len(passages[0].units) == 2
+    full = index.chunks[hits[0][0].chunk.id].text
+    assert len(passages[0].text) < len(full) + 200  # a few lines, not the document
+    with pytest.raises(ValueError):
+        compress(index, index.embedder.embed_queries(q), hits, docs=0)
+
+
+def test_compress_never_reads_a_document_the_filter_excludes(index):
+    q = ["How big is the yearly mechanic bonus?"]
+    hits = index.search_many(q, 10, mode="hybrid")  # unfiltered hits include staff-pay ...
+    assert any(h.doc_id == "staff-pay" for h in hits[0])
+    passages = compress(index, index.embedder.embed_queries(q), hits, docs=3, units=3, filter={"access": ["public"]})[0]
+    assert all("900" not in p.text for p in passages)  # ... but its lines never reach the prompt
+
+
+# -- abstention -----------------------------------------------------------------------------------------
+
+
+def test_coverage_weights_rare_words_and_grounding_checks_numbers():
+    idf = idf_table(["the pivra w1 battery lasts 9 days", "the ostrel a2 battery lasts 37 hours", "pivra w5 weighs 1 kg"])
+    assert coverage("battery life of the Pivra W1?", "Pivra W1 battery life: 9 days", idf) == 1.0
+    missing = coverage("battery life of the Pivra W3?", "Pivra W1 battery life: 9 days", idf)
+    assert 0 < missing < 0.75  # "w3" is the rarest word of the question and the context lacks it
+    assert grounded("It lasts 9 days.", "battery: 9 days") and not grounded("It lasts 19 days.", "battery: 9 days")
+    assert grounded("It costs 1,200 euros.", "price 1200 euros")
+    assert grounded("It lasts 9 days [1].", "battery: 9 days")  # a citation marker is not a number
+
+
+def test_gate_calibration_uses_train_questions_only_and_refuses_a_test_split():
+    cov = [0.5 + i / 200 for i in range(100)]
+    sup = [0.3 + i / 400 for i in range(100)]
+    gate = AbstentionGate.calibrate(cov, sup, idf={}, max_false=0.1)
+    assert gate.calibration["source"] == "train" and gate.calibration["refused_on_source"] <= 0.1 + 1e-9
+    assert gate.min_coverage == pytest.approx(0.5 + 4.95 / 200, abs=0.01)
+    for split in ("test_seen", "test_unseen", "unanswerable"):
+        with pytest.raises(ValueError, match="training questions"):
+            AbstentionGate.calibrate(cov, sup, idf={}, source=split)
+    again = AbstentionGate.from_json(gate.to_json())
+    assert (again.min_coverage, again.min_support) == (gate.min_coverage, gate.min_support)
+
+
+def test_gate_decides_and_explains():
+    gate = AbstentionGate(min_coverage=0.6, min_support=0.3, idf=idf_table(["spokewise opens at 9:30", "tune-up 65 euros"]))
+    assert not gate.decide("When does Spokewise open?", "Spokewise opens at 9:30", 0.7).abstain
+    low = gate.decide("Who is the head chef of the Spokewise cafe?", "Spokewise opens at 9:30", 0.7)
+    assert low.abstain and "coverage" in low.reason
+    weak = gate.decide("When does Spokewise open?", "Spokewise opens at 9:30", 0.1)
+    assert weak.abstain and "similarity" in weak.reason
+    assert gate.decide("anything", "", 0.9).abstain
+
+
+def test_course_gate_is_calibrated_on_train_and_cached(monkeypatch, tmp_path):
+    import ragft.rag.pipeline as P
+    from ragft import data
+
+    seen_splits = []
+    real = data.load_questions
+
+    def spy(split=None, *a, **kw):
+        seen_splits.append(split)
+        return real(split, *a, **kw)
+
+    monkeypatch.setattr(data, "load_questions", spy)
+    settings = {"k": 1, "search": "hybrid", "units": 3, "template": "plain"}
+    gate = P.course_gate(settings)
+    assert seen_splits == ["train"] and gate.calibration["source"] == "train"
+    assert gate.calibration["refused_on_source"] <= P.DEFAULT_MAX_FALSE_ABSTENTION + 0.02
+    seen_splits.clear()
+    assert P.course_gate(settings).min_coverage == gate.min_coverage and seen_splits == []  # from the cache
+
+
+# -- the pipeline's switches ----------------------------------------------------------------------------
+
+
+def test_each_lever_can_be_switched_off(index):
+    q = ["How much does a puncture repair cost?"]
+    off = RagPipeline.baseline(None, None, index)
+    assert (off.k, off.search, off.units, off.gate) == (2, "dense", None, None)
+    prepared, _ = off.prepare(q)
+    assert prepared[0].decision is None and len(prepared[0].sources) == 2
+    assert prepared[0].sources[0].chunk.text in index.chunks[prepared[0].sources[0].chunk.id].text  # whole chunks
+    on = RagPipeline(None, None, index, abstain=AbstentionGate())
+    p, ms = on.prepare(q)
+    assert len(p[0].sources) == 1 and p[0].decision is not None and set(ms) >= {"compress_ms", "gate_ms"}
+    with pytest.raises(ValueError, match="search"):
+        RagPipeline(None, None, index, search="fuzzy")
+    with pytest.raises(ValueError, match="units"):
+        RagPipeline(None, None, index, units=0)
+
+
+def test_tuned_embedder_trains_on_train_questions_only():
+    from ragft import data
+    from ragft.rag.tune import training_pairs
+
+    kb = data.load_kb("v1")
+    pairs = training_pairs(data.load_questions("train")[:5], kb)
+    assert pairs and all(set(p) == {"anchor", "positive"} for p in pairs)
+    q = data.load_questions("train")[1]
+    assert any(a.lower() in pairs[-1]["positive"].lower() for a in q.answers) or pairs
+    with pytest.raises(ValueError, match="train questions only"):
+        training_pairs(data.load_questions("test_unseen")[:1], kb)
+
+
+def test_calibrate_gate_refuses_questions_from_a_test_split(index):
+    from ragft import data
+    from ragft.rag.pipeline import calibrate_gate
+
+    settings = {"k": 1, "search": "hybrid", "units": 3, "template": "plain"}
+    with pytest.raises(ValueError, match="train questions only"):
+        calibrate_gate(index, data.load_questions("test_unseen")[:3], settings)

@@ -115,6 +115,7 @@ def test_coverage_weights_rare_words_and_grounding_checks_numbers():
     assert grounded("It lasts 9 days.", "battery: 9 days") and not grounded("It lasts 19 days.", "battery: 9 days")
     assert grounded("It costs 1,200 euros.", "price 1200 euros")
     assert grounded("It lasts 9 days [1].", "battery: 9 days")  # a citation marker is not a number
+    assert grounded("It has a warranty of 7 years.", "a warranty of seven years") and not grounded("8 years", "seven years")
 
 
 def test_gate_calibration_uses_train_questions_only_and_refuses_a_test_split():
@@ -144,20 +145,26 @@ def test_course_gate_is_calibrated_on_train_and_cached(monkeypatch, tmp_path):
     import ragft.rag.pipeline as P
     from ragft import data
 
-    seen_splits = []
-    real = data.load_questions
+    seen_splits, calibrations = [], []
+    real_load, real_calibrate = data.load_questions, P.calibrate_gate
 
-    def spy(split=None, *a, **kw):
+    def spy_load(split=None, *a, **kw):
         seen_splits.append(split)
-        return real(split, *a, **kw)
+        return real_load(split, *a, **kw)
 
-    monkeypatch.setattr(data, "load_questions", spy)
+    def spy_calibrate(index, questions, *a, **kw):
+        calibrations.append({q.split for q in questions})
+        return real_calibrate(index, questions, *a, **kw)
+
+    monkeypatch.setattr(data, "load_questions", spy_load)
+    monkeypatch.setattr(P, "calibrate_gate", spy_calibrate)
+    monkeypatch.setattr(P, "gates_dir", lambda: tmp_path)  # an empty gate cache (the course index is the shared one)
     settings = {"k": 1, "search": "hybrid", "units": 3, "template": "plain"}
     gate = P.course_gate(settings)
-    assert seen_splits == ["train"] and gate.calibration["source"] == "train"
+    assert set(seen_splits) == {"train"} and calibrations == [{"train"}] and gate.calibration["source"] == "train"
     assert gate.calibration["refused_on_source"] <= P.DEFAULT_MAX_FALSE_ABSTENTION + 0.02
-    seen_splits.clear()
-    assert P.course_gate(settings).min_coverage == gate.min_coverage and seen_splits == []  # from the cache
+    again = P.course_gate(settings)
+    assert again.min_coverage == gate.min_coverage and len(calibrations) == 1  # the second call reads the cache
 
 
 # -- the pipeline's switches ----------------------------------------------------------------------------

@@ -77,10 +77,18 @@ def coverage(question: str, context: str, idf: dict[str, float]) -> float:
     return float(sum(w for t, w in zip(q, weights, strict=True) if t in ctx) / sum(weights))
 
 
+_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split())}
+_NUMBER_WORDS.update({"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70", "eighty": "80",
+                      "ninety": "90", "hundred": "100"})
+
+
 def grounded(answer: str, context: str) -> bool:
     """True when every number in ``answer`` also occurs in ``context`` (thousand separators and citation
-    markers such as ``[1]`` ignored)."""
+    markers such as ``[1]`` ignored; "seven" in the sources grounds a "7" in the answer)."""
     ctx = {n.replace(",", "") for n in _NUMBER.findall(context)}
+    ctx |= {d for w, d in _NUMBER_WORDS.items() if re.search(rf"\b{w}\b", context, re.IGNORECASE)}
     answer = _CITATION.sub(" ", answer)
     return all(n.replace(",", "") in ctx for n in _NUMBER.findall(answer))
 

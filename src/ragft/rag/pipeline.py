@@ -377,6 +377,13 @@ def calibrate_gate(index: RagIndex, train_questions: Sequence, settings: dict[st
                                     idf=index_idf(index), max_false=max_false, source="train")
 
 
+def gates_dir():
+    """Where calibrated gates are cached: ``<cache>/rag/gates``."""
+    from .. import config
+
+    return config.cache_dir() / "rag" / "gates"
+
+
 def course_gate(settings: dict[str, Any], *, embedder_id: str | None = None, max_false: float = DEFAULT_MAX_FALSE_ABSTENTION,
                 progress: bool = False) -> AbstentionGate:
     """The abstention gate for these retrieval ``settings``, calibrated on the course's **train** questions.
@@ -390,7 +397,7 @@ def course_gate(settings: dict[str, Any], *, embedder_id: str | None = None, max
     import hashlib
     import json
 
-    from .. import config, data
+    from .. import data
     from .embedding import Embedder
     from .index import course_index
 
@@ -399,7 +406,7 @@ def course_gate(settings: dict[str, Any], *, embedder_id: str | None = None, max
     train = data.load_questions("train")
     content = sorted(d["hash"] for d in index.docs.values()) + [f"{q.id}:{q.question}:{q.answers}:{q.paraphrases}" for q in train]
     key = hashlib.sha256(json.dumps({"s": settings, "e": eid, "m": max_false, "c": content, "v": 1}, sort_keys=True).encode()).hexdigest()[:12]
-    path = config.cache_dir() / "rag" / "gates" / f"{key}.json"
+    path = gates_dir() / f"{key}.json"
     if path.is_file():
         try:
             return AbstentionGate.from_json(path.read_text())

@@ -17,6 +17,7 @@ method (and others) for larger evaluations.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -26,6 +27,7 @@ import numpy as np
 TOKEN_PATTERN = r"(?u)\b\w+(?:[.\-]\w+)*\b"
 
 
+@functools.lru_cache(maxsize=1)
 def stopwords() -> list[str]:
     """scikit-learn's English stop words plus question words: bm25s's own list (33 words) keeps "what",
     "when", "how", "does", which no document uses and which would then count as rare, telling words."""
@@ -43,19 +45,11 @@ def _stemmer():
         return None
 
 
-_STOPWORDS: list[str] = []
-
-
-def _load_stopwords() -> list[str]:
-    _STOPWORDS.extend(stopwords())
-    return _STOPWORDS
-
-
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
     """Lower-cased, stop-word-free, stemmed tokens (the same analysis for documents and queries)."""
     import bm25s
 
-    return bm25s.tokenize(list(texts), token_pattern=TOKEN_PATTERN, stopwords=_STOPWORDS or _load_stopwords(), stemmer=_stemmer(),
+    return bm25s.tokenize(list(texts), token_pattern=TOKEN_PATTERN, stopwords=stopwords(), stemmer=_stemmer(),
                           return_ids=False, show_progress=False)
 
 

@@ -401,8 +401,9 @@ def course_gate(settings: dict[str, Any], *, embedder_id: str | None = None, max
     from .embedding import Embedder
     from .index import course_index
 
-    eid = embedder_id or Embedder(cache=False).id
-    index = course_index("v1", embedder=None if eid == Embedder(cache=False).id else Embedder(model_id=eid), progress=progress)
+    base_id = Embedder(cache=False).id
+    eid = embedder_id or base_id
+    index = course_index("v1", embedder=None if eid == base_id else Embedder(model_id=eid), progress=progress)
     train = data.load_questions("train")
     content = sorted(d["hash"] for d in index.docs.values()) + [f"{q.id}:{q.question}:{q.answers}:{q.paraphrases}" for q in train]
     key = hashlib.sha256(json.dumps({"s": settings, "e": eid, "m": max_false, "c": content, "v": 1}, sort_keys=True).encode()).hexdigest()[:12]

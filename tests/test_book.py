@@ -172,6 +172,14 @@ def test_glossary_worked_examples_are_right():
     labels = ["billing", "shipping", "returns", "technical", "account", "sales", "warranty"]
     truth = [label for label in labels for _ in range(14)]
     assert round(f1_score(truth, ["billing"] * len(truth), labels=labels, average="macro", zero_division=0), 2) == 0.04
+    # break-even: 100 more to prepare, 0.01 less per answer -> equal totals at 10 000 answers
+    from ragft import cost
+
+    a = cost.SystemProfile("a", train_s=100.0, generation_s=0.02)
+    b = cost.SystemProfile("b", generation_s=0.03)
+    one_per_second = cost.Prices(cpu_hour=3600.0, gpu_hour=0.0, input_per_million=0.0, output_per_million=0.0)
+    (row,) = cost.break_even({"a": a, "b": b}, one_per_second, updates_per_month=[0], months=1)
+    assert row["cheaper_above"] == "a" and round(row["queries_per_day"] * cost.DAYS_PER_MONTH) == 10_000
 
 
 def test_figures_have_alt_text():
@@ -207,3 +215,41 @@ def test_display_path_hides_this_machines_folders(tmp_path, monkeypatch):
         assert config.display_path(ROOT / "data" / "kb" / "v1") == "data/kb/v1"
     monkeypatch.setenv("RAGFT_CACHE_DIR", str(Path.home() / ".cache" / "ragft"))
     assert config.display_path(Path.home() / ".cache" / "ragft" / "models") == "<cache>/models"  # innermost wins
+
+
+# --------------------------------------------------------------------------------------------------
+# No lab asserts on a time: a busy laptop changes times, not token counts or answers
+
+#: words that name a measured time or speed in the labs' code
+TIMING = re.compile(r"(_ms\b|_ms\[|_s\b|seconds|speedup|per_s\b|tokens_per_s|elapsed|perf_counter|wall)", re.I)
+#: a comparison with zero ("took some time", "did no retrieval") says nothing about speed
+WITH_ZERO = re.compile(r"\s*(>|>=|==|!=)\s*0(?![.\d])")
+
+
+def timing_asserts(source: str) -> list[str]:
+    """Assert statements of a code cell that compare a measured time or speed with something."""
+    found = []
+    for line in source.splitlines():
+        stripped = line.strip()
+        if not stripped.startswith("assert "):
+            continue
+        condition = stripped.split(",")[0] if "," in stripped else stripped
+        condition = WITH_ZERO.sub(" ", condition)
+        if TIMING.search(condition) and re.search(r"<|>|==", condition):
+            found.append(stripped)
+    return found
+
+
+def test_timing_assert_scanner_catches_both_kinds():
+    assert timing_asserts("assert speedup > 1.2, speedup")
+    assert timing_asserts("assert ft['total_ms'] < rag['total_ms']")
+    assert not timing_asserts("assert rag.retrain_s == 0 and ft.retrain_s > 0")
+    assert not timing_asserts("assert len(rows) == 3  # counts")
+
+
+@pytest.mark.parametrize("path", LABS, ids=lambda p: p.name)
+def test_no_lab_asserts_on_a_time(path):
+    cells = json.loads(path.read_text())["cells"]
+    bad = [a for c in cells if c["cell_type"] == "code" for a in timing_asserts("".join(c["source"]))]
+    assert not bad, (f"{path.name} asserts on a measured time or speed, which fails on a busy machine; glue the time "
+                     f"and assert on something load cannot change (token counts, answers): {bad}")

@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "ragft.rag.cli",        # index, ask
     "ragft.finetune.cli",   # finetune
     "ragft.compare.cli",    # compare
+    "ragft.cost.cli",       # cost
 )
 
 

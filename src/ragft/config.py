@@ -98,3 +98,8 @@ def display_path(path: str | os.PathLike) -> str:
     if not label:
         return rel
     return label if rel == "." else f"{label}/{rel}"
+
+
+def dir_bytes(folder: str | os.PathLike) -> int:
+    """Bytes of every file under ``folder`` (what keeping it on disk costs)."""
+    return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file())

@@ -263,6 +263,7 @@ def cached_index(version: str, cfg: CompareConfig, *, progress: bool = False):
             info = json.loads(record_path.read_text())
             index = RagIndex.load(folder / "index")
             info["cached"] = True
+            info["bytes"] = config.dir_bytes(folder / "index")
             info.update(tune_info)
             return index, info
         except Exception as err:  # an unreadable cache is rebuilt, never trusted
@@ -285,6 +286,7 @@ def cached_index(version: str, cfg: CompareConfig, *, progress: bool = False):
             shutil.rmtree(tmp, ignore_errors=True)
     index = RagIndex.load(folder / "index")
     info["cached"] = False
+    info["bytes"] = config.dir_bytes(folder / "index")
     info.update(tune_info)
     return index, info
 

@@ -168,10 +168,6 @@ def _base_model_id() -> str:
     return name
 
 
-def _dir_bytes(folder: Path) -> int:
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
-
-
 def _quiet_progress_callback():
     from transformers.trainer_callback import ProgressCallback
 
@@ -295,7 +291,7 @@ def train_lora(
             base_model=_base_model_id(),
             prompt=TrainingPrompt.of_training(examples, system, tokenizer).to_record(),
         )
-        result.adapter_bytes = _dir_bytes(staged)  # peft's files; the small JSON record is not counted
+        result.adapter_bytes = config.dir_bytes(staged)  # peft's files; the small JSON record is not counted
         record = asdict(result)
         record.update(torch=torch.__version__, created=time.strftime("%Y-%m-%dT%H:%M:%S"))
         (staged / TRAIN_RECORD).write_text(json.dumps(record, indent=1))

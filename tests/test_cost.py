@@ -1,0 +1,199 @@
+"""The cost model (ragft.cost) and `ragft cost`: hand-computed totals, break-even arithmetic, prices, errors."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from ragft import cost
+from ragft.cli import main
+
+
+def _split(n, latency_ms, retrieval_ms=0.0, prompt=100.0, new=10.0, gated=0.0):
+    return {"n": n, "latency_ms_mean": latency_ms, "retrieval_ms_p50": retrieval_ms, "prompt_tokens": prompt,
+            "new_tokens": new, "gated": gated}
+
+
+def results_fixture() -> dict:
+    """Two systems with round numbers: RAG (index 10 s, 2 s a query) and fine-tuned (training 100 s, 1 s)."""
+    return {
+        "systems": {
+            "rag": {"test_seen": _split(10, 2000.0, 10.0, prompt=300, new=10), "test_unseen": _split(10, 2000.0, 10.0, prompt=300, new=10),
+                    "unanswerable": _split(20, 2000.0, 10.0, prompt=300, new=10, gated=0.5),
+                    "multi_doc": _split(5, 99999.0)},  # overlaps the test splits: must be ignored
+            "ft": {"test_seen": _split(20, 1000.0, prompt=40, new=5), "test_unseen": _split(20, 1000.0, prompt=40, new=5)},
+            "closed_book": {"test_seen": _split(40, 3000.0, prompt=30, new=30)},
+        },
+        "costs": {"rag": {"index_seconds": 10.0}, "ft": {"train_seconds": 100.0, "adapter_mb": 5.0},
+                  "closed_book": {}},
+        "config": {"index": {"seconds": 10.0, "bytes": 2_000_000}, "index_update": {"seconds": 3.0}},
+        "update": {"ft": {"retrain_seconds_estimate": 100.0}},
+    }
+
+
+@pytest.fixture
+def prices(tmp_path):
+    p = tmp_path / "prices.toml"
+    p.write_text("cpu_hour = 3.6\ngpu_hour = 36.0\ninput_per_million = 1.0\noutput_per_million = 2.0\n"
+                 "storage_gb_month = 0.5\ncurrency = \"EUR\"\n")
+    return cost.load_prices(p)
+
+
+def test_default_prices_have_a_source_for_every_price():
+    pr = cost.load_prices()
+    for key in cost.REQUIRED_PRICES + cost.OPTIONAL_PRICES:
+        assert getattr(pr, key) >= 0
+        assert "list price" in pr.sources[key]
+    assert pr.hardware == "cpu" and pr.compute_hour == pr.cpu_hour
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("cpu_hour = -1\ngpu_hour = 1\ninput_per_million = 1\noutput_per_million = 1\n", "negative"),
+    ("cpu_hour = \"cheap\"\ngpu_hour = 1\ninput_per_million = 1\noutput_per_million = 1\n", "not a number"),
+    ("cpu_hour = true\ngpu_hour = 1\ninput_per_million = 1\noutput_per_million = 1\n", "not a number"),
+    ("cpu_hour = 1\ninput_per_million = 1\noutput_per_million = 1\n", "no 'gpu_hour'"),
+    ("cpu_hour = = 1\n", "not valid TOML"),
+    ("cpu_hour = 1\ngpu_hour = 1\ninput_per_million = 1\noutput_per_million = 1\nhardware = \"tpu\"\n", "hardware"),
+])
+def test_bad_prices_are_refused_with_the_key_and_the_fix(tmp_path, text, fragment):
+    p = tmp_path / "p.toml"
+    p.write_text(text)
+    with pytest.raises(cost.PriceError, match=fragment):
+        cost.load_prices(p)
+
+
+def test_missing_prices_file(tmp_path):
+    with pytest.raises(cost.PriceError, match="not found"):
+        cost.load_prices(tmp_path / "nope.toml")
+
+
+def test_profiles_average_over_disjoint_splits_and_say_where_updates_come_from():
+    prof = cost.profiles(results_fixture())
+    rag, ft, cb = prof["rag"], prof["ft"], prof["closed_book"]
+    assert rag.retrieval_s == pytest.approx(0.010)
+    assert rag.generation_s == pytest.approx(1.990)  # multi_doc ignored
+    assert rag.per_query_s == pytest.approx(2.0)
+    # a refused question costs no tokens: half of the 20 unanswerable ones were gated
+    assert rag.prompt_tokens == pytest.approx((10 * 300 + 10 * 300 + 20 * 0.5 * 300) / 40)
+    assert (rag.one_off_s, rag.per_update_s, rag.storage_bytes) == (10.0, 3.0, 2_000_000)
+    assert (ft.one_off_s, ft.per_query_s, ft.per_update_s, ft.storage_bytes) == (100.0, 1.0, 100.0, 5_000_000)
+    assert any("estimated" in n for n in ft.notes)
+    assert not cb.can_update and cb.per_update_s == 0
+
+
+def test_horizon_cost_by_hand(prices):
+    prof = cost.profiles(results_fixture())
+    # RAG, 1 month, 100 queries a day, 2 updates: 10 + 2 * 100 * 30.4375 + 3 * 2 = 6103.5 s at 3.6 an hour
+    c = cost.horizon_cost(prof["rag"], prices, queries_per_day=100, updates_per_month=2, months=1)
+    assert c["compute_s"] == pytest.approx(10 + 2.0 * 100 * cost.DAYS_PER_MONTH + 6)
+    assert c["compute_cost"] == pytest.approx(c["compute_s"] / 1000)
+    assert c["storage_cost"] == pytest.approx(0.002 * 0.5)
+    queries = 100 * cost.DAYS_PER_MONTH
+    assert c["hosted_total"] == pytest.approx(queries * (prof["rag"].prompt_tokens * 1.0 + prof["rag"].new_tokens * 2.0) / 1e6)
+    # closed book cannot be updated: updates cost nothing and are not counted
+    cb = cost.horizon_cost(prof["closed_book"], prices, queries_per_day=0, updates_per_month=30, months=1)
+    assert cb["updates"] == 0 and cb["compute_s"] == 0
+    with pytest.raises(ValueError, match="queries_per_day"):
+        cost.horizon_cost(prof["rag"], prices, queries_per_day=-1, updates_per_month=0, months=1)
+
+
+def test_break_even_is_where_the_totals_meet(prices):
+    prof = cost.profiles(results_fixture())
+    rows = cost.break_even(prof, prices, updates_per_month=[0, 4], months=12, systems=["rag", "ft"])
+    assert {r["updates_per_month"] for r in rows} == {0, 4}
+    for r in rows:  # ft is cheaper per answer (1 s vs 2 s), dearer to prepare and to update
+        assert (r["cheaper_above"], r["than"]) == ("ft", "rag")
+        q = r["queries_per_day"]
+        a = cost.horizon_cost(prof["ft"], prices, queries_per_day=q, updates_per_month=r["updates_per_month"], months=12)
+        b = cost.horizon_cost(prof["rag"], prices, queries_per_day=q, updates_per_month=r["updates_per_month"], months=12)
+        assert a["cost_total"] == pytest.approx(b["cost_total"])
+        above = cost.horizon_cost(prof["ft"], prices, queries_per_day=q * 1.1 + 1, updates_per_month=r["updates_per_month"], months=12)
+        other = cost.horizon_cost(prof["rag"], prices, queries_per_day=q * 1.1 + 1, updates_per_month=r["updates_per_month"], months=12)
+        assert above["cost_total"] < other["cost_total"]
+    # by hand, no updates: fixed 90 s more for ft (+3 MB storage), 1 s a query less
+    never = next(r for r in rows if r["updates_per_month"] == 0)
+    extra_fixed = 90 / 3600 * 3.6 + 0.003 * 0.5 * 12
+    per_qpd = 1.0 * cost.DAYS_PER_MONTH * 12 / 3600 * 3.6
+    assert never["queries_per_day"] == pytest.approx(extra_fixed / per_qpd)
+    weekly = next(r for r in rows if r["updates_per_month"] == 4)
+    assert weekly["queries_per_day"] > never["queries_per_day"]  # retraining every week moves the break-even up
+
+
+def test_break_even_when_one_system_is_cheaper_at_any_volume(prices):
+    prof = cost.profiles(results_fixture())
+    prof["rag"].index_s = 1000.0  # dearer to prepare *and* per answer than ft
+    rows = cost.break_even(prof, prices, updates_per_month=[0], systems=["rag", "ft"])
+    assert rows == [{"cheaper_above": "ft", "than": "rag", "updates_per_month": 0, "queries_per_day": 0.0, "always": True}]
+    prof["ft"].generation_s = prof["rag"].per_query_s  # same cost per answer: the totals never cross
+    assert cost.break_even(prof, prices, updates_per_month=[0], systems=["rag", "ft"]) == []
+
+
+def test_extrapolate_is_a_stated_formula():
+    p = cost.profiles(results_fixture())["rag"]
+    big = cost.extrapolate(p, params_ratio=10, hardware_speedup=5, documents_ratio=100)
+    assert big.generation_s == pytest.approx(p.generation_s * 10 / 5)
+    assert big.index_s == pytest.approx(p.index_s * 100 / 5)
+    assert big.retrieval_s == pytest.approx(p.retrieval_s * 100 / 5)
+    approx = cost.extrapolate(p, documents_ratio=100, retrieval_growth="log")
+    assert approx.retrieval_s == pytest.approx(p.retrieval_s * (1 + math.log(100)))
+    assert big.index_bytes == p.index_bytes * 100 and "extrapolated" in big.notes[-1]
+    with pytest.raises(ValueError, match="positive"):
+        cost.extrapolate(p, params_ratio=0)
+
+
+def test_results_without_index_size_ask_for_a_new_run():
+    data = results_fixture()
+    del data["config"]["index"]["bytes"]
+    with pytest.raises(ValueError, match="run the comparison again"):
+        cost.profiles(data)
+
+
+# ------------------------------------------------------------------------------------------------- CLI
+
+
+@pytest.fixture
+def results_file(tmp_path):
+    path = tmp_path / "res" / "results.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps(results_fixture()))
+    return path
+
+
+def test_cli_json(results_file, capsys):
+    assert main(["cost", "--results", str(results_file.parent), "--json", "--queries-per-day", "500"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out["prices"]) >= {"cpu_hour", "gpu_hour", "input_per_million", "output_per_million", "sources"}
+    for name in ("rag", "ft", "closed_book"):
+        assert set(out["systems"][name]) >= {"one_off_s", "per_query_s", "per_update_s", "storage_bytes", "cost_total"}
+    assert out["horizon"]["queries_per_day"] == 500
+    assert {r["updates_per_month"] for r in out["break_even"]} == {0, 1, 4, 30}
+    assert all(set(r) >= {"cheaper_above", "than", "updates_per_month", "queries_per_day"} for r in out["break_even"])
+
+
+def test_cli_table_prints_prices_with_sources(results_file, capsys):
+    assert main(["cost", "--results", str(results_file), "--systems", "rag,ft"]) == 0
+    out = capsys.readouterr().out
+    assert "list price" in out and "Break-even" in out and "closed_book" not in out
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--results", "/nonexistent/results.json"], "no such results file"),
+    (["--prices", "/nonexistent/prices.toml"], "not found"),
+    (["--queries-per-day", "-5"], "0 or more"),
+    (["--systems", "raft"], "not in these results"),
+])
+def test_cli_errors_are_one_line(results_file, capsys, args, fragment):
+    if "--results" not in args:
+        args = ["--results", str(results_file), *args]
+    assert main(["cost", *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("ragft: error:") and fragment in err and "\n" not in err
+
+
+def test_cli_bad_price_file(results_file, tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("cpu_hour = -0.1\ngpu_hour = 1\ninput_per_million = 1\noutput_per_million = 1\n")
+    assert main(["cost", "--results", str(results_file), "--prices", str(bad)]) == 2
+    assert "negative" in capsys.readouterr().err

@@ -1,0 +1,42 @@
+"""ragft.perf.latency: answers timed in parts, with the same number of new tokens for every prompt."""
+
+from __future__ import annotations
+
+import pytest
+
+from ragft import perf
+
+
+def test_bad_arguments_are_refused_before_any_model_loads():
+    with pytest.raises(ValueError, match="unknown system"):
+        perf.latency_breakdown(("raft",))
+    with pytest.raises(ValueError, match="n_questions"):
+        perf.latency_breakdown(("rag",), n_questions=0)
+    with pytest.raises(ValueError, match="new_tokens"):
+        perf.time_answer(None, None, "hi", new_tokens=1)
+
+
+def test_summary_and_plot_from_rows():
+    rows = [{"system": s, "id": i, "embed_ms": e, "search_ms": e, "compress_ms": 0.0, "prefill_ms": p,
+             "decode_ms": 100.0, "prompt_tokens": t, "new_tokens": 16}
+            for s, e, p, t in (("closed_book", 0.0, 10.0, 30), ("rag", 5.0, 40.0, 150)) for i in range(3)]
+    for r in rows:
+        r["ttft_ms"] = r["embed_ms"] + r["search_ms"] + r["compress_ms"] + r["prefill_ms"]
+        r["total_ms"] = sum(r[k] for k in perf.PARTS)
+    s = perf.summarize_latency(rows)
+    assert list(s.index) == ["closed_book", "rag"]
+    assert s.loc["rag", "total_ms"] == pytest.approx(150.0) and s.loc["rag", "ttft_ms"] == pytest.approx(50.0)
+    fig = perf.plot_latency(s)
+    assert len(fig.axes[0].patches) == len(perf.PARTS) * 2
+
+
+@pytest.mark.slow
+def test_time_answer_forces_the_same_answer_length():
+    from ragft.models import load_generator
+
+    model, tokenizer = load_generator(progress=False)
+    short = perf.time_answer(model, tokenizer, "Hi", new_tokens=5)
+    long = perf.time_answer(model, tokenizer, "Summarise the history of the bicycle in detail, please. " * 8, new_tokens=5)
+    assert short["new_tokens"] == long["new_tokens"] == 5
+    assert long["prompt_tokens"] > short["prompt_tokens"] + 50  # the chat template adds the same system turn to both
+    assert short["prefill_ms"] > 0 and short["decode_ms"] >= 0

@@ -121,6 +121,19 @@ def glossary_terms(path: Path = GLOSSARY) -> set[str]:
     return terms
 
 
+def test_glossary_has_each_term_once():
+    """Sphinx warns on a term defined twice, and the book is built with warnings as errors."""
+    terms, inside = [], False
+    for line in GLOSSARY.read_text().splitlines():
+        if line.startswith("```{glossary}"):
+            inside = True
+        elif inside and line.startswith("```"):
+            inside = False
+        elif inside and line.strip() and not line[0].isspace() and not line.startswith(":"):
+            terms.append(line.strip().lower())
+    assert len(terms) == len(set(terms)), sorted({t for t in terms if terms.count(t) > 1})
+
+
 def _term_target(text: str) -> str:
     m = re.fullmatch(r"(.*?)\s*<([^>]+)>", text)
     return (m.group(2) if m else text).strip().lower()

@@ -348,7 +348,7 @@ def extrapolate(p: SystemProfile, *, params_ratio: float = 1.0, hardware_speedup
 def plot_break_even(profiles: dict[str, SystemProfile], prices: Prices, *, months: float = 12,
                     updates_per_month: Sequence[float] = UPDATE_FREQUENCIES, systems: Sequence[str] | None = None,
                     max_queries_per_day: float | None = None, labels: dict[str, str] | None = None):
-    """Total cost over the horizon against queries per day, one panel per update frequency.
+    """Total cost over the horizon against queries per day (both axes logarithmic), one panel per update frequency.
 
     Break-even points between the systems are marked. Returned closed (show it with ``glue`` or
     ``display``)."""
@@ -358,9 +358,10 @@ def plot_break_even(profiles: dict[str, SystemProfile], prices: Prices, *, month
     names = list(systems or profiles)
     labels = labels or {}
     rows = break_even(profiles, prices, updates_per_month=updates_per_month, months=months, systems=names)
-    crossings = [r["queries_per_day"] for r in rows if not r["always"]]
-    top = max_queries_per_day or (2.5 * max(crossings) if crossings else 10_000)
-    q = np.linspace(0, top, 200)
+    crossings = [r["queries_per_day"] for r in rows if not r["always"] and r["queries_per_day"] > 0]
+    top = max_queries_per_day or max(1_000.0, 10 * max(crossings, default=100.0))
+    bottom = min(1.0, 0.5 * min(crossings, default=1.0))
+    q = np.logspace(np.log10(bottom), np.log10(top), 200)  # a log axis: crossings at 2 and at 400 both show
     freq_names = {0: "never updated", 1: "updated monthly", 4: "updated weekly", 30: "updated daily"}
     fig, axes = plt.subplots(1, len(updates_per_month), figsize=(3.6 * len(updates_per_month), 3.4), sharey=True,
                              squeeze=False)
@@ -369,13 +370,15 @@ def plot_break_even(profiles: dict[str, SystemProfile], prices: Prices, *, month
             fixed, slope = _line(profiles[n], prices, m, months)
             ax.plot(q, fixed + slope * q, label=labels.get(n, n))
         for r in rows:
-            if r["updates_per_month"] == m and not r["always"] and r["queries_per_day"] <= top:
+            if r["updates_per_month"] == m and not r["always"] and bottom <= r["queries_per_day"] <= top:
                 fixed, slope = _line(profiles[r["cheaper_above"]], prices, m, months)
                 ax.plot([r["queries_per_day"]], [fixed + slope * r["queries_per_day"]], "ko", ms=4)
         ax.set_title(freq_names.get(m, f"{m:g} updates a month"), fontsize=10)
-        ax.set_xlabel("queries per day")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("queries per day (log scale)")
         ax.grid(alpha=0.3)
-    axes[0][0].set_ylabel(f"total over {months:g} months ({prices.currency})")
+    axes[0][0].set_ylabel(f"total over {months:g} months ({prices.currency}, log scale)")
     axes[0][-1].legend(fontsize=8)
     fig.suptitle("Self-hosted cost at the measured speeds (dots: break-even points)", fontsize=11)
     fig.tight_layout()

@@ -108,29 +108,26 @@ TERM_ROLE = re.compile(r"\{term\}`([^`]+)`")
 ALT_TEXT_TODO: set[str] = set()
 
 
-def glossary_terms(path: Path = GLOSSARY) -> set[str]:
-    """Every term of the ``{glossary}`` blocks (unindented lines inside them), lower-cased."""
-    terms, inside = set(), False
+def glossary_term_list(path: Path = GLOSSARY) -> list[str]:
+    """Every term of the ``{glossary}`` blocks (unindented lines inside them), lower-cased, in order."""
+    terms, inside = [], False
     for line in path.read_text().splitlines():
         if line.startswith("```{glossary}"):
             inside = True
         elif inside and line.startswith("```"):
             inside = False
         elif inside and line.strip() and not line[0].isspace() and not line.startswith(":"):
-            terms.add(line.strip().lower())
+            terms.append(line.strip().lower())
     return terms
+
+
+def glossary_terms(path: Path = GLOSSARY) -> set[str]:
+    return set(glossary_term_list(path))
 
 
 def test_glossary_has_each_term_once():
     """Sphinx warns on a term defined twice, and the book is built with warnings as errors."""
-    terms, inside = [], False
-    for line in GLOSSARY.read_text().splitlines():
-        if line.startswith("```{glossary}"):
-            inside = True
-        elif inside and line.startswith("```"):
-            inside = False
-        elif inside and line.strip() and not line[0].isspace() and not line.startswith(":"):
-            terms.append(line.strip().lower())
+    terms = glossary_term_list()
     assert len(terms) == len(set(terms)), sorted({t for t in terms if terms.count(t) > 1})
 
 

@@ -57,20 +57,23 @@ def time_answer(model, tokenizer, prompt, *, new_tokens: int = 16, repeats: int 
             "new_tokens": n_new}
 
 
-def _answerable(questions, pipe, n: int) -> tuple[list, list]:
-    """The first ``n`` answerable questions the abstention gate lets through, with their prepared prompts."""
-    keep, prepared = [], []
+def _answerable(questions, pipe, n: int) -> tuple[list, list, list]:
+    """The first ``n`` answerable questions the abstention gate lets through: the questions, their prepared
+    prompts, and the retrieval time of each (prepared one question at a time, as a user asks)."""
+    keep, prepared, retrieval = [], [], []
     for q in questions:
         if q.type == "unanswerable" or not q.answers:
             continue
-        p = pipe.prepare([q.question])[0][0]
-        if p.decision is not None and p.decision.abstain:
+        out, ms = pipe.prepare([q.question])
+        if out[0].decision is not None and out[0].decision.abstain:
             continue
         keep.append(q)
-        prepared.append(p)
+        prepared.append(out[0])
+        retrieval.append({"embed_ms": ms["embed_ms"], "search_ms": ms["search_ms"],
+                          "compress_ms": ms["compress_ms"] + ms["gate_ms"]})
         if len(keep) == n:
             break
-    return keep, prepared
+    return keep, prepared, retrieval
 
 
 def latency_breakdown(systems: Sequence[str] = SYSTEMS, *, n_questions: int = 8, new_tokens: int = 16,
@@ -90,6 +93,7 @@ def latency_breakdown(systems: Sequence[str] = SYSTEMS, *, n_questions: int = 8,
     from ..data import load_questions
     from ..finetune import load_finetuned
     from ..models import load_generator
+    from ..rag import build_closed_book_prompt
 
     unknown = [s for s in systems if s not in SYSTEMS]
     if unknown:
@@ -100,12 +104,7 @@ def latency_breakdown(systems: Sequence[str] = SYSTEMS, *, n_questions: int = 8,
     index, _ = cached_index("v1", cfg)
     pipe = rag_pipeline(index, cfg)
     index.embedder.embed_queries(["warm-up"])  # load the embedder before the clock starts
-    questions, prepared = _answerable(load_questions(split), pipe, n_questions)
-    retrieval = []
-    for q in questions:  # one question at a time, as a user asks
-        _, ms = pipe.prepare([q.question])
-        retrieval.append({"embed_ms": ms["embed_ms"], "search_ms": ms["search_ms"],
-                          "compress_ms": ms["compress_ms"] + ms["gate_ms"]})
+    questions, prepared, retrieval = _answerable(load_questions(split), pipe, n_questions)
     models: dict[str, Any] = {}
     rows: list[dict[str, Any]] = []
     bar = tqdm(total=len(systems) * len(questions), desc="timing answers", disable=not progress)
@@ -128,8 +127,6 @@ def latency_breakdown(systems: Sequence[str] = SYSTEMS, *, n_questions: int = 8,
             elif adapter:
                 prompt, parts = (trained.messages(q.question) if trained else q.question), dict.fromkeys(r, 0.0)
             else:
-                from ..rag import build_closed_book_prompt
-
                 prompt, parts = build_closed_book_prompt(q.question), dict.fromkeys(r, 0.0)
             if warm:  # the first call of a model pays one-off costs (memory allocation): not part of an answer
                 time_answer(model, tokenizer, prompt, new_tokens=2)

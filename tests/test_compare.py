@@ -2,7 +2,7 @@
 
 The stand-in (``StubBackend``) answers instantly and predictably, so these tests check the harness's
 own logic: question selection, scoring and aggregation, the bootstrap interval, the answer cache, the
-RAFT training data, the update experiment, the result files and the ``ragft compare --json`` schema.
+update experiment, the result files and the ``ragft compare --json`` schema.
 The real generator is exercised in ``test_compare_slow.py``.
 """
 
@@ -288,11 +288,11 @@ def test_update_differences_and_gain_are_paired():
 def test_run_comparison_reports_every_system_and_split(stub_run):
     results, backend = stub_run
     data = results.to_json()
-    assert set(data["systems"]) == set(compare.SYSTEMS)
+    assert set(data["systems"]) == set(compare.DEFAULT_SYSTEMS)
     for system, splits in data["systems"].items():
         assert set(splits) == set(compare.SPLITS), system
         for split, m in splits.items():
-            for key in ("accuracy", "ci95", "f1", "abstain", "latency_ms_p50", "latency_ms_p95"):
+            for key in ("accuracy", "ci95", "f1", "abstain", "latency_ms_p50", "latency_ms_p95", "format_adherence"):
                 assert key in m, (system, split, key)
             assert 0.0 <= m["accuracy"] <= 1.0
             assert m["ci95"][0] <= m["accuracy"] <= m["ci95"][1]
@@ -323,7 +323,7 @@ def test_run_comparison_reports_every_system_and_split(stub_run):
     assert data["config"]["answer_cache"].startswith("<cache>/")
     # the paired differences the chapter's verdicts need, for every split, computed from the records
     d = data["differences"]
-    assert set(d) == {f"{a}_vs_{b}" for a, b in compare.PAIRS}
+    assert set(d) == {f"{a}_vs_{b}" for a, b in compare.PAIRS if {a, b} <= set(compare.DEFAULT_SYSTEMS)}
     for pair in d.values():
         assert set(pair) == set(compare.SPLITS)
     rag_cb = d["rag_vs_closed_book"]["test_seen"]
@@ -334,7 +334,7 @@ def test_run_comparison_reports_every_system_and_split(stub_run):
 def test_update_experiment_rag_goes_current_while_the_old_adapter_stays_stale(stub_run):
     results, _ = stub_run
     u = results.update
-    assert set(u) == set(compare.SYSTEMS)
+    assert set(u) == set(compare.DEFAULT_SYSTEMS)
     assert results.config["n_changed"] == 2
     assert results.config["index_update"]["docs_updated"] == 2
     assert results.config["index_update"]["docs_added"] == 1 and results.config["index_update"]["docs_removed"] == 1
@@ -404,40 +404,6 @@ def test_index_is_cached_with_its_original_build_time(cache):
 
 
 # --------------------------------------------------------------------------------------------------
-# RAFT training data
-
-
-def test_raft_examples_mix_oracle_and_distractor_contexts(cache):
-    from ragft.data import load_questions
-
-    cfg = tiny_config()
-    index, _ = compare.cached_index("v1", cfg)
-    train = load_questions("train", root=DATA)
-    always = compare.raft_examples(train, index, k=2, p_oracle=1.0, seed=0)
-    assert len(always) == 3 and all(ex.has_oracle for ex in always)
-    for ex, q in zip(always, train):
-        user, answer = ex.messages[-2]["content"], ex.messages[-1]["content"]
-        assert ex.messages[0]["role"] == "system" and user.endswith(q.question)
-        assert "\n\n[1] " in user and "\n\n[2] " in user and "\n\n[3] " not in user  # k = 2 passages
-        assert answer.startswith("The answer is ") and answer.endswith(f"[{ex.oracle_position}].")
-        oracle_block = user.split(f"[{ex.oracle_position}] ", 1)[1]
-        assert q.answers[0].lstrip("$") in oracle_block.split("\n\n[")[0]
-    never = compare.raft_examples(train, index, k=2, p_oracle=0.0, seed=0)
-    for ex, q in zip(never, train):
-        assert not ex.has_oracle and ex.oracle_position is None
-        assert q.answers[0].lstrip("$") not in ex.messages[-2]["content"]  # distractors only
-        assert not ex.messages[-1]["content"].endswith("].")
-    idk = compare.raft_examples(train, index, k=2, p_oracle=0.0, abstain_without_oracle=True)
-    assert all(ex.messages[-1]["content"].startswith("I don't know") for ex in idk)
-    mixed_a = compare.raft_examples(train * 10, index, k=2, p_oracle=0.5, seed=1)
-    mixed_b = compare.raft_examples(train * 10, index, k=2, p_oracle=0.5, seed=1)
-    assert [e.has_oracle for e in mixed_a] == [e.has_oracle for e in mixed_b]
-    assert 0 < sum(e.has_oracle for e in mixed_a) < 30
-    with pytest.raises(ValueError, match="p_oracle"):
-        compare.raft_examples(train, index, p_oracle=2.0)
-
-
-# --------------------------------------------------------------------------------------------------
 # files, tables and plots
 
 
@@ -456,13 +422,13 @@ def test_results_are_saved_as_json_and_csv_and_plotted_from_the_file(stub_run, t
     import pandas as pd
 
     summary = pd.read_csv(tmp_path / "run" / "summary.csv")
-    assert len(summary) == len(compare.SYSTEMS) * len(compare.SPLITS)
+    assert len(summary) == len(compare.DEFAULT_SYSTEMS) * len(compare.SPLITS)
     frame = compare.table(data)
     assert frame.loc["RAG", "test_seen"] == 1.0
     with pytest.raises(KeyError, match="unknown metric"):
         compare.table(data, "bleu")
     diffs = pd.read_csv(tmp_path / "run" / "differences.csv")
-    assert set(diffs["pair"]) == {f"{a}_vs_{b}" for a, b in compare.PAIRS}
+    assert set(diffs["pair"]) == {f"{a}_vs_{b}" for a, b in compare.PAIRS if {a, b} <= set(compare.DEFAULT_SYSTEMS)}
     assert {"diff", "ci95_low", "ci95_high", "better", "n"} <= set(diffs.columns)
     shown = compare.differences_table(data)
     assert list(shown.columns) == ["n", "diff (pts)", "95% CI", "verdict"]

@@ -85,6 +85,11 @@ def test_answer_correct_and_f1():
     assert M.answer_correct("It costs €1,200.", ["1,200", "1200"]) or M.answer_correct("It costs 1200.", ["1200"])
     assert not M.answer_correct("The window is 300 days.", ["30 days"])  # whole words only
     assert not M.answer_correct("anything", [])
+    # a number with a plural unit is also found in its compound form, and only there
+    assert M.answer_correct("It has a 37-hour battery life.", ["37 hours"])
+    assert M.answer_correct("Refunds take 6 business days.", ["6 business days"])
+    assert not M.answer_correct("It has a 37-minute battery life.", ["37 hours"])
+    assert not M.answer_correct("It lasts 137 hours.", ["37 hours"])
     assert M.token_f1("30 days", ["30 days"]) == 1.0
     assert 0 < M.token_f1("it is 30 days", ["30 days"]) < 1
     assert M.token_f1("no overlap", ["30 days"]) == 0.0

@@ -44,13 +44,24 @@ def _normalize(text: str) -> str:
     return normalize(text)
 
 
+def _alias_forms(alias: str) -> list[str]:
+    """A normalised alias, plus its compound-adjective form when it is a number and a plural unit:
+    "37 hours" also matches "a 37-hour battery" (normalised "37 hour"), as a human grader would accept."""
+    a = _normalize(alias)
+    forms = [a] if a else []
+    if re.fullmatch(r"\d[\d.]*(?: [a-z]+)+s", a):
+        forms.append(a[:-1])
+    return forms
+
+
 def answer_correct(answer: str, aliases: Iterable[str]) -> bool:
-    """True when a normalised alias occurs in the normalised answer as a whole word or phrase."""
+    """True when a normalised alias occurs in the normalised answer as a whole word or phrase (a number
+    with a plural unit also in its compound form: "37 hours" is found in "a 37-hour battery life")."""
     norm = _normalize(answer)
     for alias in aliases:
-        a = _normalize(alias)
-        if a and re.search(rf"(?<!\w){re.escape(a)}(?!\w)", norm):
-            return True
+        for a in _alias_forms(alias):
+            if re.search(rf"(?<!\w){re.escape(a)}(?!\w)", norm):
+                return True
     return False
 
 

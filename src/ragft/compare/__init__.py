@@ -1,19 +1,23 @@
 """RAG vs fine-tuning, measured: one harness for five systems on the same questions.
 
 * :func:`run_comparison` (``ragft compare``): closed book, RAG, fine-tuned, fine-tuned + RAG and RAFT
-  on the test splits, plus the knowledge-base update experiment; returns :class:`Results`.
+  on the test splits (and, when asked, the hybrid chapter's ``format_rag`` and ``format_prompt_rag``),
+  plus the knowledge-base update experiment; returns :class:`Results`.
 * :class:`CompareConfig`: every setting that decides the numbers (recorded with the results).
 * :meth:`Results.save` / :func:`load_results` / :func:`plot_results`: JSON and CSV files, and plots
   drawn from those files.
 * :func:`paired_differences` / :func:`differences_table`: system A minus system B on the same questions,
   with the paired bootstrap interval; A is called better only when that interval excludes zero.
-* :mod:`ragft.compare.raft`: the RAFT training data (retrieved passages with distractors).
+* :mod:`ragft.hybrid.raft` (re-exported here): the RAFT training data (retrieved passages with distractors).
 * :mod:`ragft.answers`: the content-addressed answer cache (shared with the RAG pipeline).
 """
 
 from ..answers import AnswerCache, answer_key, cached_generate
+from ..hybrid.raft import RAFT_DEFAULTS, RaftExample, raft_examples
 from .backend import Backend
 from .harness import (
+    DEFAULT_SYSTEMS,
+    FORMAT_SYSTEMS,
     KNOWLEDGE_DEFAULTS,
     LABELS,
     PAIRS,
@@ -21,6 +25,7 @@ from .harness import (
     SYSTEMS,
     CompareConfig,
     cached_index,
+    format_adapter,
     kb_documents,
     knowledge_adapter,
     knowledge_training_examples,
@@ -36,7 +41,6 @@ from .harness import (
     summarize_update,
     update_differences,
 )
-from .raft import RAFT_DEFAULTS, RaftExample, raft_examples
 from .report import (
     Results,
     difference_rows,
@@ -72,6 +76,9 @@ __all__ = [
     "paired_differences",
     "plot_results",
     "raft_adapter",
+    "format_adapter",
+    "DEFAULT_SYSTEMS",
+    "FORMAT_SYSTEMS",
     "raft_examples",
     "raft_training_examples",
     "rag_defaults",

@@ -17,13 +17,15 @@ from ..cli import UsageError
 
 
 def register(subparsers) -> None:
-    from .harness import SYSTEMS
+    from .harness import DEFAULT_SYSTEMS, QUESTION_SPLITS, SYSTEMS
 
     p = subparsers.add_parser(
         "compare",
         help="compare closed book, RAG, fine-tuned, fine-tuned + RAG and RAFT on the test questions",
-        description="Evaluate the five systems on the same test questions with the same metrics (accuracy with a "
-        "95%% bootstrap interval, token F1, abstention, latency, prompt tokens, preparation time, memory), then "
+        description="Evaluate the five systems (or those named with --systems, including the hybrid chapter's "
+        "format_rag and format_prompt_rag) on the same test questions with the same metrics (accuracy with a "
+        "95% bootstrap interval, token F1, abstention, format adherence, latency, prompt tokens, preparation "
+        "time, memory), then "
         "apply the knowledge-base update (v1 -> v2) and measure stale answers. Indexes, adapters and answers are "
         "cached and reused; the first run trains the adapters it needs.",
     )
@@ -32,14 +34,16 @@ def register(subparsers) -> None:
     p.add_argument("--force", action="store_true", help="replace result files already in --out DIR")
     p.add_argument("--plots", action="store_true", help="with --out: also save the figures as PNG files there")
     p.add_argument("--systems", nargs="+", metavar="NAME", default=None,
-                   help=f"systems to run (default: all): {', '.join(SYSTEMS)}")
+                   help=f"systems to run, from {', '.join(SYSTEMS)} (default: {' '.join(DEFAULT_SYSTEMS)})")
+    p.add_argument("--splits", nargs="+", metavar="SPLIT", default=None,
+                   help=f"question splits to evaluate (default: all of {', '.join(QUESTION_SPLITS)})")
     p.add_argument("--seed", type=int, default=None, metavar="N", help="seed (default RAGFT_SEED or 42)")
     p.add_argument("--limit", type=int, default=None, metavar="N",
                    help="questions per split: a seeded sample keeping each question type's share (default: all)")
     p.add_argument("--k", type=int, default=None, metavar="K",
                    help="chunks in a RAG prompt (default: the RAG toolkit's default, as `ragft ask` uses)")
     p.add_argument("--max-new-tokens", type=int, default=None, metavar="N",
-                   help="answer length limit, the same for every system (default 32)")
+                   help="answer length limit, the same for every system (default 32, or 96 with a format system)")
     p.add_argument("--no-cache", action="store_true", help="generate every answer again instead of reusing stored ones")
     p.add_argument("--no-update", action="store_true", help="skip the knowledge-base update experiment")
     p.add_argument("--ft-update", choices=("keep", "retrain"), default="keep",
@@ -63,6 +67,8 @@ def _config(args):
         kwargs["max_new_tokens"] = args.max_new_tokens
     if systems is not None:
         kwargs["systems"] = systems
+    if args.splits:
+        kwargs["splits"] = tuple(s.strip() for item in args.splits for s in item.split(",") if s.strip())
     if args.seed is not None:
         kwargs["seed"] = args.seed
     if args.raft_p is not None:
@@ -114,14 +120,14 @@ def print_tables(data: dict, file=None) -> None:
     cap = (data.get("config") or {}).get("max_new_tokens")
     print(f"accuracy by split; time per answer on test_unseen (p50) and mean answer length, every system capped at "
           f"{cap} new tokens", file=file)
-    print(f"{'system':<18}" + "".join(f"{sp:>14}" for sp in SPLIT_ORDER) + f"{'p50 ms':>9}{'tokens':>8}{'prep':>10}",
+    print(f"{'system':<22}" + "".join(f"{sp:>14}" for sp in SPLIT_ORDER) + f"{'p50 ms':>9}{'tokens':>8}{'prep':>10}",
           file=file)
     for s in systems:
         row = data["systems"][s]
         lat = row["test_unseen"]["latency_ms_p50"]
         length = row["test_unseen"].get("new_tokens")
         prep = data.get("costs", {}).get(s, {}).get("prep_seconds")
-        print(f"{LABELS[s]:<18}" + "".join(f"{_fmt(row[sp]['accuracy']):>14}" for sp in SPLIT_ORDER)
+        print(f"{LABELS[s]:<22}" + "".join(f"{_fmt(row[sp]['accuracy']):>14}" for sp in SPLIT_ORDER)
               + f"{_fmt(lat, '.0f'):>9}{_fmt(length, '.1f'):>8}{_fmt(prep, '.0f') + ' s':>10}", file=file)
     if data.get("differences"):
         print("\npaired differences in accuracy (a - b, same questions), points [95% interval]; * marks an "

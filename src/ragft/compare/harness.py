@@ -1,14 +1,21 @@
 """One harness, five systems, the same questions and the same metrics.
 
-=============  ===========================================================  =====================
-system         what answers                                                 retrieval
-=============  ===========================================================  =====================
-closed_book    the base SmolLM2, from what it learned in pre-training        no
-rag            the base model reading the top-``k`` retrieved chunks         yes
-ft             the *knowledge* LoRA adapter (trained on the train questions) no
-ft_rag         that adapter, reading the retrieved chunks                    yes
-raft           an adapter trained on RAG prompts with distractors (RAFT)     yes
-=============  ===========================================================  =====================
+=================  ===========================================================  =====================
+system             what answers                                                 retrieval
+=================  ===========================================================  =====================
+closed_book        the base SmolLM2, from what it learned in pre-training        no
+rag                the base model reading the top-``k`` retrieved chunks         yes
+ft                 the *knowledge* LoRA adapter (trained on the train questions) no
+ft_rag             that adapter, reading the retrieved chunks                    yes
+raft               an adapter trained to read among distractors (RAFT)           yes
+format_rag         a house-format adapter trained on RAG prompts                 yes
+format_prompt_rag  the base model, the house format asked for in the RAG prompt  yes
+=================  ===========================================================  =====================
+
+The first five are the default; the two ``format`` systems are the hybrid chapter's (behaviour from
+fine-tuning or from the prompt, knowledge from retrieval), and their replies are scored on their
+``Answer:`` line (:func:`ragft.hybrid.formatting.answer_line`). Every system's results carry
+``format_adherence``: the share of the replies the model wrote that follow the house format.
 
 :func:`run_comparison` evaluates them on the test splits (``test_seen``: facts that appear in the
 training questions, asked in other words; ``test_unseen``: facts that do not; ``unanswerable``;
@@ -31,6 +38,7 @@ import gc
 import hashlib
 import json
 import random
+import re
 import resource
 import shutil
 import sys
@@ -47,15 +55,25 @@ import numpy as np
 from .. import config
 from .. import metrics as M
 from ..answers import AnswerCache, cached_generate
+from ..data import check_house_format
+from ..hybrid.formatting import answer_line
+from ..hybrid.raft import RAFT_DEFAULTS, raft_examples
 from .backend import Backend
-from .raft import RAFT_DEFAULTS, raft_examples
+from .report import LABELS  # noqa: F401  (the systems' display names, re-exported)
 
-SYSTEMS = ("closed_book", "rag", "ft", "ft_rag", "raft")
+SYSTEMS = ("closed_book", "rag", "ft", "ft_rag", "raft", "format_rag", "format_prompt_rag")
+DEFAULT_SYSTEMS = ("closed_book", "rag", "ft", "ft_rag", "raft")  # what `ragft compare` runs without --systems
+FORMAT_SYSTEMS = ("format_rag", "format_prompt_rag")
 SPLITS = ("test_seen", "test_unseen", "unanswerable", "multi_doc")
 QUESTION_SPLITS = ("test_seen", "test_unseen", "unanswerable")  # the splits questions are drawn from
-RETRIEVAL = {"closed_book": False, "rag": True, "ft": False, "ft_rag": True, "raft": True}
-ADAPTER = {"closed_book": None, "rag": None, "ft": "knowledge", "ft_rag": "knowledge", "raft": "raft"}
-LABELS = {"closed_book": "closed book", "rag": "RAG", "ft": "fine-tuned", "ft_rag": "fine-tuned + RAG", "raft": "RAFT"}
+RETRIEVAL = {"closed_book": False, "rag": True, "ft": False, "ft_rag": True, "raft": True, "format_rag": True,
+             "format_prompt_rag": True}
+ADAPTER = {"closed_book": None, "rag": None, "ft": "knowledge", "ft_rag": "knowledge", "raft": "raft",
+           "format_rag": "format", "format_prompt_rag": None}
+#: the answer-length cap when no other is given: a short answer needs 32; a house-format reply up to 72 (the
+#: longest in the data), so a run with a format system gets 96 for every system
+MAX_NEW_TOKENS = 32
+FORMAT_MAX_NEW_TOKENS = 96
 
 #: which knowledge adapter of the fine-tuning lab to reuse (its settings come from ragft.finetune.recipes;
 #: any other key given here, e.g. ``epochs``, overrides them and trains a new adapter)
@@ -95,7 +113,10 @@ class CompareConfig:
     retrieval set-up shared by ``rag``, ``ft_rag`` and ``raft``; ``None`` (the default) means the RAG
     toolkit's own default (:func:`rag_defaults`), resolved when the config is made and recorded with the
     results. ``max_new_tokens``: one answer-length cap for *every* system, so that their latencies are
-    comparable (each record also keeps the answer's length in tokens). ``use_cache``: reuse stored answers
+    comparable (each record also keeps the answer's length in tokens); ``None`` means 32, or 96 when a
+    format system is in the run (a four-line reply needs the room), still one cap for all. ``splits``: the
+    question splits to evaluate (default all three; the hybrid lab uses ``("test_unseen",)``).
+    ``format_shots``: worked examples in ``format_prompt_rag``'s prompt (0: instructions only). ``use_cache``: reuse stored answers
     (``refresh_cache``: generate every answer again and store it, as the benchmark's cold run does).
     ``update``: run the update experiment. ``ft_update``: ``"keep"`` the old knowledge adapter after
     the update, or ``"retrain"`` it on the v2 facts. ``knowledge`` / ``raft``: training settings.
@@ -107,7 +128,8 @@ class CompareConfig:
     caches (answers and indexes; adapters always live in :func:`ragft.finetune.adapters_dir`).
     """
 
-    systems: tuple[str, ...] = SYSTEMS
+    systems: tuple[str, ...] = DEFAULT_SYSTEMS
+    splits: tuple[str, ...] = QUESTION_SPLITS
     limit: int | None = None
     seed: int = field(default_factory=_default_seed)
     k: int | None = None
@@ -119,7 +141,7 @@ class CompareConfig:
     compress: bool = True
     abstain: bool = True
     embedder: str | None = None
-    max_new_tokens: int = 32
+    max_new_tokens: int | None = None
     batch_size: int = 16
     use_cache: bool = True
     refresh_cache: bool = False
@@ -127,6 +149,7 @@ class CompareConfig:
     ft_update: str = "keep"
     knowledge: dict = field(default_factory=lambda: dict(KNOWLEDGE_DEFAULTS))
     raft: dict = field(default_factory=lambda: dict(RAFT_DEFAULTS))
+    format_shots: int = 2
     data_root: str | None = None
     cache_root: str | None = None
     progress: bool = True
@@ -140,6 +163,15 @@ class CompareConfig:
             raise ValueError(f"unknown system(s) {unknown or '(none given)'}; choose from {', '.join(SYSTEMS)}")
         if len(set(self.systems)) != len(self.systems):
             raise ValueError(f"a system is listed twice in {list(self.systems)}")
+        if isinstance(self.splits, str):
+            self.splits = tuple(s.strip() for s in self.splits.split(",") if s.strip())
+        self.splits = tuple(self.splits)
+        if not self.splits or any(s not in QUESTION_SPLITS for s in self.splits):
+            raise ValueError(f"unknown split(s) in {list(self.splits)}; choose from {', '.join(QUESTION_SPLITS)}")
+        if self.max_new_tokens is None:
+            self.max_new_tokens = FORMAT_MAX_NEW_TOKENS if set(self.systems) & set(FORMAT_SYSTEMS) else MAX_NEW_TOKENS
+        if self.format_shots < 0:
+            raise ValueError(f"format_shots must be 0 or more, got {self.format_shots}")
         defaults = rag_defaults()
         for name in ("k", "chunk_size", "overlap", "search", "units"):
             if getattr(self, name) is None:
@@ -169,6 +201,7 @@ class CompareConfig:
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         d["systems"] = list(self.systems)
+        d["splits"] = list(self.splits)
         d.pop("progress")
         return d
 
@@ -198,18 +231,22 @@ def _stratified_sample(questions: Sequence, n: int, rng: random.Random) -> list:
     return [q for q in questions if q.id in chosen]
 
 
-def select_questions(limit: int | None = None, seed: int = 42, root: str | Path | None = None) -> dict[str, list]:
+def select_questions(limit: int | None = None, seed: int = 42, root: str | Path | None = None,
+                     splits: Sequence[str] = QUESTION_SPLITS) -> dict[str, list]:
     """The test questions by split: ``test_seen``, ``test_unseen``, ``unanswerable``, and ``multi_doc``
-    (the multi-document questions among the first two). ``limit`` samples that many per split."""
+    (the multi-document questions among the first two). ``limit`` samples that many per split;
+    ``splits`` keeps only some of the three (the others come back empty)."""
     from ..data import load_questions
 
     rng = random.Random(seed)
-    out = {}
+    out = {split: [] for split in QUESTION_SPLITS}
     for split in QUESTION_SPLITS:
         qs = load_questions(split, root=root)
         if not qs:
             raise ValueError(f"no questions in split {split!r} (data folder {root or 'default'})")
-        out[split] = _stratified_sample(qs, limit, rng) if limit else qs
+        chosen = _stratified_sample(qs, limit, rng) if limit else qs  # drawn even when dropped: same sample per split
+        if split in splits:
+            out[split] = chosen
     out["multi_doc"] = [q for s in ("test_seen", "test_unseen") for q in out[s] if q.type == "multi_doc"]
     return out
 
@@ -344,55 +381,120 @@ def knowledge_adapter(cfg: CompareConfig, backend: Backend, version: str = "v1")
 
 
 def raft_training_examples(cfg: CompareConfig, index) -> list:
-    """RAFT examples (see :mod:`ragft.compare.raft`) for a seeded sample of the train questions."""
+    """RAFT examples (see :mod:`ragft.hybrid.raft`) for the answerable train questions (a seeded sample of
+    ``raft["n_questions"]`` of them when that is set), laid out with ``cfg``'s template and passage size."""
     from ..data import load_questions
 
     train = [q for q in load_questions("train", root=cfg.data_root) if q.answers]
     n = cfg.raft.get("n_questions")
     if n and n < len(train):
         train = _stratified_sample(train, int(n), random.Random(cfg.seed))
-    return raft_examples(train, index, k=cfg.k, p_oracle=float(cfg.raft["p_oracle"]), depth=int(cfg.raft["depth"]),
-                         seed=cfg.seed, template=cfg.template,
-                         abstain_without_oracle=bool(cfg.raft.get("abstain_without_oracle", False)))
+    r = cfg.raft
+    return raft_examples(train, index, p_oracle=float(r["p_oracle"]), max_distractors=int(r["max_distractors"]),
+                         without_oracle=str(r["without_oracle"]), units=int(r.get("units") or cfg.units or 3),
+                         search=cfg.search, seed=cfg.seed, template=cfg.template)
+
+
+def top_layer_modules(n_layers: int, top: int, projections: Sequence[str]) -> tuple[str, ...]:
+    """LoRA target names for ``projections`` in the top ``top`` of ``n_layers`` decoder layers."""
+    from ..finetune.train import ALL_LINEAR
+
+    where = {p: ("self_attn" if p in ALL_LINEAR[:4] else "mlp") for p in projections}
+    return tuple(f"layers.{i}.{where[p]}.{p}" for i in range(max(0, n_layers - top), n_layers) for p in projections)
+
+
+def _fit_length(settings: dict, examples: Sequence[dict], backend: Backend, limit: int) -> tuple[list[dict], dict, int]:
+    """Drop examples longer than ``limit`` tokens and set ``max_length`` to the longest kept one (no answer is
+    cut off by truncation). Returns the kept examples, facts about them and the model's number of layers."""
+    try:
+        model, tokenizer = backend.load(None)
+        n_layers = int(model.config.num_hidden_layers)
+        lengths = [len(tokenizer(tokenizer.apply_chat_template(ex["messages"], tokenize=False),
+                                 add_special_tokens=False)["input_ids"]) for ex in examples]
+        del model
+    except AttributeError:  # a stand-in backend without a real model
+        n_layers, lengths = 0, [0] * len(examples)
+    kept = [ex for ex, n in zip(examples, lengths, strict=True) if n <= limit]
+    if not kept:
+        raise ValueError(f"every training example is longer than {limit} tokens; raise max_tokens or lower k")
+    kept_lengths = [n for n in lengths if n <= limit]
+    if "max_length" not in settings:
+        settings["max_length"] = int(np.ceil((max(kept_lengths) + 1) / 32) * 32) if max(kept_lengths) else 1024
+    info = {"dropped_too_long": len(examples) - len(kept), "used": len(kept), "mean_tokens": float(np.mean(kept_lengths))}
+    return kept, info, n_layers
 
 
 def raft_adapter(cfg: CompareConfig, backend: Backend, index):
     """Train (or reuse) the RAFT adapter. Returns ``(TrainResult, info)``.
 
-    Two choices keep the run within a few minutes on two CPU cores (the prompts are long):
-
-    * examples longer than ``raft["max_tokens"]`` are dropped, and ``max_length`` is set to the longest
-      one kept, so no answer is cut off by truncation;
-    * LoRA goes on the attention projections of the top ``raft["top_layers"]`` layers only. The
-      backward pass then stops at the lowest adapted layer instead of running through the whole
-      network, which roughly halves the cost of a training step.
+    Examples longer than ``raft["max_tokens"]`` are dropped (``max_length`` is set to the longest one kept),
+    and LoRA goes on every linear projection of the top ``raft["top_layers"]`` layers only: the backward
+    pass then stops at the lowest adapted layer instead of running through the whole network.
     """
+    from ..finetune.train import ALL_LINEAR
+
     examples = raft_training_examples(cfg, index)
-    settings = dict(cfg.raft)
+    settings = {k: v for k, v in cfg.raft.items()
+                if k not in ("n_questions", "p_oracle", "max_distractors", "without_oracle", "units")}
     info = {"questions": len(examples), "with_oracle": sum(ex.has_oracle for ex in examples)}
-    try:
-        model, tokenizer = backend.load(None)
-        n_layers = int(model.config.num_hidden_layers)
-        lengths = [len(tokenizer(tokenizer.apply_chat_template(ex.messages, tokenize=False),
-                                 add_special_tokens=False)["input_ids"]) for ex in examples]
-        del model
-    except AttributeError:  # a stand-in backend without a real model
-        n_layers, lengths = 0, [0] * len(examples)
-    limit = int(settings.pop("max_tokens", 512))
-    kept = [ex for ex, n in zip(examples, lengths, strict=True) if n <= limit]
-    if not kept:
-        raise ValueError(f"every RAFT example is longer than {limit} tokens; raise raft['max_tokens'] or lower k")
-    kept_lengths = [n for n in lengths if n <= limit]
-    info.update(dropped_too_long=len(examples) - len(kept), used=len(kept), mean_tokens=float(np.mean(kept_lengths)))
-    if "max_length" not in settings:
-        settings["max_length"] = int(np.ceil((max(kept_lengths) + 1) / 32) * 32) if max(kept_lengths) else 1024
+    kept, fit, n_layers = _fit_length(settings, [ex.to_example() for ex in examples], backend,
+                                      int(settings.pop("max_tokens", 512)))
+    info.update(fit)
     top = int(settings.pop("top_layers", 0) or 0)
     if top and n_layers and "target_modules" not in settings:
-        settings["target_modules"] = tuple(f"layers.{i}.self_attn.{proj}" for i in range(max(0, n_layers - top), n_layers)
-                                           for proj in ("q_proj", "v_proj"))
-    result = backend.train("raft", [ex.to_example() for ex in kept], progress=cfg.progress,
-                           **_train_kwargs(settings, cfg.seed))
+        settings["target_modules"] = top_layer_modules(n_layers, top, ALL_LINEAR)
+    result = backend.train("raft", kept, progress=cfg.progress, **_train_kwargs(settings, cfg.seed))
     return result, info
+
+
+def format_adapter(cfg: CompareConfig, backend: Backend, pipe):
+    """Train (or reuse) the house-format adapter that reads retrieved text. Returns ``(TrainResult, info)``.
+
+    Its examples are house-format training replies, each under the RAG prompt ``pipe`` builds for its
+    question (:func:`ragft.hybrid.formatting.format_rag_examples`): as many as the fine-tuning lab uses,
+    chosen among the replies whose answer is in their retrieved passages (:func:`format_training_items`).
+    Its settings are the fine-tuning lab's house-format recipe, with room for the longer prompt.
+    """
+    from ..finetune import recipes
+    from ..hybrid.formatting import format_rag_examples
+
+    items, sources, info = format_training_items(cfg, pipe)
+    examples = format_rag_examples(items, sources, cfg.template)
+    settings = {k: v for k, v in recipes.HOUSE_FORMAT.items() if k != "max_length"}
+    kept, fit, _ = _fit_length(settings, examples, backend, 512)
+    info.update(fit)
+    result = backend.train("house-format-rag", kept, progress=cfg.progress, **_train_kwargs(settings, cfg.seed))
+    return result, info
+
+
+def format_training_items(cfg: CompareConfig, pipe) -> tuple[list, list, dict]:
+    """``(items, sources, info)``: house-format training replies whose answer is in the passages retrieved
+    for their question, and those passages; ``HOUSE_FORMAT_TRAIN_SIZE`` of them, in a seeded order.
+
+    A reply whose fact is not in front of the model would teach it to state facts it cannot see, which
+    is the opposite of what a RAG reader should do; so a reply is kept only when every number of its
+    ``Answer:`` line is in the passages and at least half of its other distinctive words are too.
+    """
+    from ..finetune import recipes
+    from ..hybrid.formatting import answer_line
+    from ..rag.abstain import grounded
+
+    pool = recipes.house_format_train(n=10**6, root=cfg.data_root)  # every train reply, in a seeded order
+    prepared, _ = pipe.prepare([it.question for it in pool])
+    items, sources = [], []
+    for it, p in zip(pool, prepared, strict=True):
+        line = answer_line(it.reply)
+        asked = set(re.findall(r"[a-z0-9]+", it.question.lower()))
+        words = [w for w in re.findall(r"[a-z0-9$-]+", line.lower()) if len(w) > 3 and w not in asked]
+        context = p.context.lower()
+        if p.sources and grounded(line, p.context) and sum(w in context for w in words) >= len(words) / 2:
+            items.append(it)
+            sources.append(p.sources)
+        if len(items) == recipes.HOUSE_FORMAT_TRAIN_SIZE:
+            break
+    if not items:
+        raise ValueError("no house-format training reply has its answer in the retrieved passages; check the data folder")
+    return items, sources, {"pool": len(pool), "grounded": len(items)}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -450,6 +552,8 @@ def summarize(records: Sequence[dict], *, seed: int = 42) -> dict[str, Any]:
         "new_tokens": _mean([r["new_tokens"] for r in asked]),
         "new_tokens_p50": _pct([r["new_tokens"] for r in asked], 50),
         "gated": _mean([float(bool(r.get("gate"))) for r in records]),
+        # the share of the replies the model wrote (not the gate's "I don't know") in the house format
+        "format_adherence": _mean([float(bool(r.get("format_ok"))) for r in asked]),
         "from_cache": int(sum(bool(r["from_cache"]) for r in records)),
     }
 
@@ -496,7 +600,8 @@ def summarize_update(before: Sequence[str], after: Sequence[str], questions: Seq
 
 
 #: the paired comparisons the chapter's verdicts rest on; ``(a, b)`` is reported as ``a - b``
-PAIRS = (("rag", "closed_book"), ("rag", "ft"), ("ft", "closed_book"), ("ft_rag", "rag"), ("raft", "rag"))
+PAIRS = (("rag", "closed_book"), ("rag", "ft"), ("ft", "closed_book"), ("ft_rag", "rag"), ("raft", "rag"),
+         ("format_rag", "rag"), ("format_prompt_rag", "rag"), ("format_rag", "format_prompt_rag"))
 
 
 def pair_key(a: str, b: str) -> str:
@@ -571,11 +676,14 @@ def rag_pipeline(index, cfg: CompareConfig):
                        abstain=abstain)
 
 
-def gated_generate(backend, model, tokenizer, prompts: Sequence, gate: Sequence[tuple[str, str]] | None, **kwargs):
+def gated_generate(backend, model, tokenizer, prompts: Sequence, gate: Sequence[tuple[str, str]] | None, *,
+                   claim=None, **kwargs):
     """``cached_generate`` for the prompts the abstention gate lets through; the others get "I don't know".
 
     ``gate[i]`` is ``(reason, sources_text)`` for prompt ``i`` (``None``: no gate, every prompt is asked).
-    An answer that states a number absent from its sources is replaced too (the gate's grounding check).
+    An answer that states a number absent from its sources is replaced too (the gate's grounding check);
+    ``claim(answer)`` gives the part of the answer that check reads (default: all of it; a house-format
+    reply's ``Answer:`` line, whose "Next step" may mention numbers of its own).
     Returns the generation (lists as long as ``prompts``) and the reason per prompt (``""``: answered).
     """
     from ..rag.abstain import grounded
@@ -589,7 +697,7 @@ def gated_generate(backend, model, tokenizer, prompts: Sequence, gate: Sequence[
     for j, i in enumerate(ask):
         texts[i], secs[i], ptok[i], ntok[i], cached[i] = (gen.texts[j], gen.per_item_seconds[j], gen.prompt_tokens[j],
                                                           gen.new_tokens[j], gen.from_cache[j])
-        if gate is not None and not grounded(gen.texts[j], gate[i][1]):
+        if gate is not None and not grounded(claim(gen.texts[j]) if claim else gen.texts[j], gate[i][1]):
             reasons[i], texts[i] = "the answer states a number that is not in the sources", f"{IDK}."
     gen.texts, gen.per_item_seconds, gen.prompt_tokens, gen.new_tokens, gen.from_cache = texts, secs, ptok, ntok, cached
     return gen, reasons
@@ -608,6 +716,12 @@ def _prompts_for(system: str, questions: Sequence, rag_prompts: dict[str, list],
     return [build_closed_book_prompt(q.question) for q in questions]
 
 
+def _format_prompts(questions: Sequence, sources: dict[str, list], shots: Sequence, template) -> list:
+    from ..hybrid.formatting import format_prompt
+
+    return [format_prompt(q.question, sources[q.id], shots, template) for q in questions]
+
+
 def run_comparison(cfg: CompareConfig | None = None, *, backend: Backend | None = None):
     """Evaluate every system in ``cfg.systems`` and run the update experiment; returns :class:`Results`."""
     from .. import __version__, set_seed
@@ -620,7 +734,7 @@ def run_comparison(cfg: CompareConfig | None = None, *, backend: Backend | None 
     start = time.perf_counter()
     say = (lambda msg: print(f"[compare] {msg}", file=sys.stderr, flush=True)) if cfg.progress else (lambda msg: None)
 
-    by_split = select_questions(cfg.limit, cfg.seed, cfg.data_root)
+    by_split = select_questions(cfg.limit, cfg.seed, cfg.data_root, cfg.splits)
     questions = [q for s in QUESTION_SPLITS for q in by_split[s]]
     changed = [q for q in questions if q.type == "changed" and q.v2_answers and q.split in ("test_seen", "test_unseen")]
     run_update = cfg.update and bool(changed)
@@ -632,6 +746,8 @@ def run_comparison(cfg: CompareConfig | None = None, *, backend: Backend | None 
     # retrieval (shared by rag, ft_rag and raft)
     rag_prompts: dict[str, list] = {}
     after_prompts: dict[str, list] = {}
+    rag_sources: dict[str, list] = {}  # the hits behind each RAG prompt (the format prompt lays them out again)
+    after_sources: dict[str, list] = {}
     retrieval_ms: dict[str, float] = defaultdict(float)
     after_retrieval_ms: dict[str, float] = defaultdict(float)
     index_info: dict = {}
@@ -647,6 +763,7 @@ def run_comparison(cfg: CompareConfig | None = None, *, backend: Backend | None 
         prepared, ms = pipe.prepare([q.question for q in questions])
         for q, p in zip(questions, prepared, strict=True):
             rag_prompts[q.id] = p.prompt
+            rag_sources[q.id] = p.sources
             retrieval_ms[q.id] = sum(ms.values()) / len(questions)
             gate[q.id] = (p.decision.reason if p.decision and p.decision.abstain else "", p.context)
         if run_update:
@@ -664,6 +781,7 @@ def run_comparison(cfg: CompareConfig | None = None, *, backend: Backend | None 
             prepared2, ms2 = pipe2.prepare([q.question for q in changed])
             for q, p in zip(changed, prepared2, strict=True):
                 after_prompts[q.id] = p.prompt
+                after_sources[q.id] = p.sources
                 after_retrieval_ms[q.id] = sum(ms2.values()) / len(changed)
                 gate_after[q.id] = (p.decision.reason if p.decision and p.decision.abstain else "", p.context)
 
@@ -676,6 +794,14 @@ def run_comparison(cfg: CompareConfig | None = None, *, backend: Backend | None 
     if "raft" in cfg.systems:
         say("RAFT adapter (cached after the first run)")
         adapters["raft"], raft_info = raft_adapter(cfg, backend, index)
+    format_info: dict = {}
+    if "format_rag" in cfg.systems:
+        say("house-format adapter for RAG prompts (cached after the first run)")
+        adapters["format"], format_info = format_adapter(cfg, backend, pipe)
+    shots: list = []
+    if "format_prompt_rag" in cfg.systems and cfg.format_shots:  # the format adapter's first training replies
+        items, sources, _ = format_training_items(cfg, pipe)
+        shots = [(it.question, src, it.reply) for it, src in list(zip(items, sources, strict=True))[: cfg.format_shots]]
     if run_update and cfg.ft_update == "retrain" and "knowledge" in adapters:
         say("retraining the knowledge adapter on the v2 facts")
         adapters["knowledge-v2"] = knowledge_adapter(cfg, backend, "v2")
@@ -687,15 +813,19 @@ def run_comparison(cfg: CompareConfig | None = None, *, backend: Backend | None 
         kind = ADAPTER[system]
         adapter_dir = adapters[kind].adapter_dir if kind else None
         model, tokenizer = backend.load(adapter_dir)
-        prompts = _prompts_for(system, questions, rag_prompts, model)
+        if system == "format_prompt_rag":
+            prompts = _format_prompts(questions, rag_sources, shots, cfg.template)
+        else:
+            prompts = _prompts_for(system, questions, rag_prompts, model)
         extra = []  # the changed-fact questions after the update, when they need a new answer
         if run_update and RETRIEVAL[system] and not (cfg.ft_update == "retrain" and kind == "knowledge"):
-            extra = [after_prompts[q.id] for q in changed]
+            extra = (_format_prompts(changed, after_sources, shots, cfg.template) if system == "format_prompt_rag"
+                     else [after_prompts[q.id] for q in changed])
         gates = None
         if RETRIEVAL[system] and cfg.abstain:
             gates = [gate[q.id] for q in questions] + ([gate_after[q.id] for q in changed] if extra else [])
         gen, reasons = gated_generate(backend, model, tokenizer, prompts + extra, gates,
-                                      fingerprint=backend.fingerprint(adapter_dir), cache=cache,
+                                      claim=answer_line if system in FORMAT_SYSTEMS else None, fingerprint=backend.fingerprint(adapter_dir), cache=cache,
                                       max_new_tokens=cfg.max_new_tokens, batch_size=cfg.batch_size,
                                       progress=system if cfg.progress else False, read=not cfg.refresh_cache)
         del model
@@ -703,7 +833,8 @@ def run_comparison(cfg: CompareConfig | None = None, *, backend: Backend | None 
         for i, q in enumerate(questions):
             rec = {"system": system, "id": q.id, "split": q.split, "type": q.type, "question": q.question,
                    "answer": gen.texts[i], "gold": list(q.answers or []),
-                   **score_answer(gen.texts[i], q),
+                   **score_answer(answer_line(gen.texts[i]) if system in FORMAT_SYSTEMS else gen.texts[i], q),
+                   "format_ok": check_house_format(gen.texts[i]),
                    "retrieval_ms": retrieval_ms[q.id] if RETRIEVAL[system] else 0.0,
                    "generation_ms": gen.per_item_seconds[i] * 1000, "prompt_tokens": gen.prompt_tokens[i],
                    "new_tokens": gen.new_tokens[i], "from_cache": gen.from_cache[i], "gate": reasons[i]}
@@ -715,6 +846,8 @@ def run_comparison(cfg: CompareConfig | None = None, *, backend: Backend | None 
                 after = gen.texts[len(questions):]
             else:
                 after = before
+            if system in FORMAT_SYSTEMS:  # scored on the Answer line, as above
+                before, after = [answer_line(t) for t in before], [answer_line(t) for t in after]
             update[system] = {"_before": before, "_after": after}
         cost = costs[system]
         cost["seconds"] = time.perf_counter() - t0
@@ -797,6 +930,7 @@ def run_comparison(cfg: CompareConfig | None = None, *, backend: Backend | None 
         index=index_info,
         index_update=update_info,
         raft_data=raft_info,
+        format_data=format_info,
         answer_cache=config.display_path(cache.path) if cache is not None else None,
         ragft_version=__version__,
     )

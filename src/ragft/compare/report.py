@@ -30,11 +30,13 @@ from pathlib import Path
 from typing import Any
 
 RESULT_FILES = ("results.json", "summary.csv", "differences.csv", "update.csv", "answers.csv")
-SYSTEM_ORDER = ("closed_book", "rag", "ft", "ft_rag", "raft")
+SYSTEM_ORDER = ("closed_book", "rag", "ft", "ft_rag", "raft", "format_rag", "format_prompt_rag")
 SPLIT_ORDER = ("test_seen", "test_unseen", "unanswerable", "multi_doc")
-LABELS = {"closed_book": "closed book", "rag": "RAG", "ft": "fine-tuned", "ft_rag": "fine-tuned + RAG", "raft": "RAFT"}
+LABELS = {"closed_book": "closed book", "rag": "RAG", "ft": "fine-tuned", "ft_rag": "fine-tuned + RAG", "raft": "RAFT",
+          "format_rag": "format adapter + RAG", "format_prompt_rag": "format prompt + RAG"}
 UPDATE_COLORS = {"before": "#bbbbbb", "after": "#1f77b4"}
-COLORS = {"closed_book": "#9e9e9e", "rag": "#1f77b4", "ft": "#ff7f0e", "ft_rag": "#2ca02c", "raft": "#9467bd"}
+COLORS = {"closed_book": "#9e9e9e", "rag": "#1f77b4", "ft": "#ff7f0e", "ft_rag": "#2ca02c", "raft": "#9467bd",
+          "format_rag": "#8c564b", "format_prompt_rag": "#e377c2"}
 
 
 def environment() -> dict[str, str]:

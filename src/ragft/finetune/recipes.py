@@ -48,11 +48,13 @@ def knowledge_adapter(*, paraphrases: bool = False, progress: bool = True):
     return cached_adapter(name, examples, progress=progress, **settings)
 
 
-def house_format_train(n: int = HOUSE_FORMAT_TRAIN_SIZE, seed: int = 42):
-    """A fixed random sample of ``n`` house-format training replies."""
+def house_format_train(n: int = HOUSE_FORMAT_TRAIN_SIZE, seed: int = 42, root=None):
+    """A fixed random sample of ``n`` house-format training replies (of the data folder ``root``, default the course's)."""
+    from pathlib import Path
+
     from .. import data
 
-    items = data.load_house_format("train")
+    items = data.load_house_format("train", root=Path(root) if root else None)
     return random.Random(seed).sample(items, min(n, len(items)))
 
 

@@ -131,6 +131,20 @@ def test_glossary_has_each_term_once():
     assert len(terms) == len(set(terms)), sorted({t for t in terms if terms.count(t) > 1})
 
 
+def test_every_glossary_block_is_closed_before_the_next_heading():
+    """An unclosed ```{glossary} fence swallows the next heading and block (Sphinx then fails the -W build)."""
+    open_at = None
+    for number, line in enumerate(GLOSSARY.read_text().splitlines(), start=1):
+        if line.startswith("```{glossary}"):
+            assert open_at is None, f"line {number}: a glossary block opens inside the one opened at line {open_at}"
+            open_at = number
+        elif line.strip() == "```":
+            open_at = None
+        elif line.startswith("#"):
+            assert open_at is None, f"line {number}: heading inside the glossary block opened at line {open_at}"
+    assert open_at is None, f"the glossary block opened at line {open_at} is never closed"
+
+
 def _term_target(text: str) -> str:
     m = re.fullmatch(r"(.*?)\s*<([^>]+)>", text)
     return (m.group(2) if m else text).strip().lower()

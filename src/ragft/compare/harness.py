@@ -1,4 +1,4 @@
-"""One harness, five systems, the same questions and the same metrics.
+"""One harness, the same questions and the same metrics for every system.
 
 =================  ===========================================================  =====================
 system             what answers                                                 retrieval

@@ -447,18 +447,20 @@ def raft_adapter(cfg: CompareConfig, backend: Backend, index):
     return result, info
 
 
-def format_adapter(cfg: CompareConfig, backend: Backend, pipe):
+def format_adapter(cfg: CompareConfig, backend: Backend, pipe, training: tuple | None = None):
     """Train (or reuse) the house-format adapter that reads retrieved text. Returns ``(TrainResult, info)``.
 
     Its examples are house-format training replies, each under the RAG prompt ``pipe`` builds for its
     question (:func:`ragft.hybrid.formatting.format_rag_examples`): as many as the fine-tuning lab uses,
     chosen among the replies whose answer is in their retrieved passages (:func:`format_training_items`).
     Its settings are the fine-tuning lab's house-format recipe, with room for the longer prompt.
+    ``training``: what :func:`format_training_items` returned, when the caller already has it.
     """
     from ..finetune import recipes
     from ..hybrid.formatting import format_rag_examples
 
-    items, sources, info = format_training_items(cfg, pipe)
+    items, sources, info = training or format_training_items(cfg, pipe)
+    info = dict(info)
     examples = format_rag_examples(items, sources, cfg.template)
     settings = {k: v for k, v in recipes.HOUSE_FORMAT.items() if k != "max_length"}
     kept, fit, _ = _fit_length(settings, examples, backend, 512)
@@ -795,12 +797,13 @@ def run_comparison(cfg: CompareConfig | None = None, *, backend: Backend | None 
         say("RAFT adapter (cached after the first run)")
         adapters["raft"], raft_info = raft_adapter(cfg, backend, index)
     format_info: dict = {}
+    training = format_training_items(cfg, pipe) if set(cfg.systems) & set(FORMAT_SYSTEMS) else None  # retrieved once
     if "format_rag" in cfg.systems:
         say("house-format adapter for RAG prompts (cached after the first run)")
-        adapters["format"], format_info = format_adapter(cfg, backend, pipe)
+        adapters["format"], format_info = format_adapter(cfg, backend, pipe, training)
     shots: list = []
     if "format_prompt_rag" in cfg.systems and cfg.format_shots:  # the format adapter's first training replies
-        items, sources, _ = format_training_items(cfg, pipe)
+        items, sources, _ = training
         shots = [(it.question, src, it.reply) for it, src in list(zip(items, sources, strict=True))[: cfg.format_shots]]
     if run_update and cfg.ft_update == "retrain" and "knowledge" in adapters:
         say("retraining the knowledge adapter on the v2 facts")

@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     from ragft.models import load_generator
     from ragft.rag import RagIndex, RagPipeline, evaluate
     from ragft.rag import embedding as embedding_mod
+    from ragft.rag.access import ALL
 
     rows: list[tuple[str, str, str, bool]] = []
     figures: dict[str, float] = {}
@@ -74,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # 3. batched vs one-by-one answering
     model, tokenizer = load_generator(progress=False)
-    pipe = RagPipeline(model, tokenizer, index, k=args.k)
+    pipe = RagPipeline(model, tokenizer, index, k=args.k, groups=ALL)
     sample = [q.question for q in questions[: args.n_serial]]
     t0 = time.perf_counter()
     for q in sample:

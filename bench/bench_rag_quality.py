@@ -33,12 +33,13 @@ def main(argv: list[str] | None = None) -> int:
     from ragft.models import load_generator
     from ragft.rag import RagPipeline, course_index, evaluate
     from ragft.rag.ablation import format_table, oracle, run_ablation
+    from ragft.rag.access import ALL
     from ragft.rag.pipeline import DEFAULT_EMBEDDER
 
     model, tokenizer = load_generator(progress=False)
     base_index = course_index("v1")
     index = course_index("v1", embedder=DEFAULT_EMBEDDER, progress=True)
-    pipe = RagPipeline(model, tokenizer, index, cache=True)
+    pipe = RagPipeline(model, tokenizer, index, groups=ALL, cache=True)
     splits = {s: data.load_questions(s) for s in ("test_unseen", "test_seen", "unanswerable")}
     ev = {s: evaluate(pipe, qs, progress=s) for s, qs in splits.items()}
     multi = [r for s in ("test_unseen", "test_seen") for r in ev[s].records if r["type"] == "multi_doc"]
@@ -85,15 +86,15 @@ def main(argv: list[str] | None = None) -> int:
         una = splits["unanswerable"]
         ans = [q for q in splits["test_unseen"] if q.answers]
         steps = [
-            ("baseline (dense, 2 chunks)", RagPipeline.baseline(model, tokenizer, base_index, cache=True)),
-            ("+ hybrid search", RagPipeline(model, tokenizer, base_index, k=2, units=None, abstain=False, cache=True)),
-            ("+ compression (1 doc)", RagPipeline(model, tokenizer, base_index, abstain=False, cache=True)),
+            ("baseline (dense, 2 chunks)", RagPipeline.baseline(model, tokenizer, base_index, groups=ALL, cache=True)),
+            ("+ hybrid search", RagPipeline(model, tokenizer, base_index, groups=ALL, k=2, units=None, abstain=False, cache=True)),
+            ("+ compression (1 doc)", RagPipeline(model, tokenizer, base_index, groups=ALL, abstain=False, cache=True)),
         ]
         if index is not base_index:
-            steps.append(("+ tuned retriever", RagPipeline(model, tokenizer, index, abstain=False, cache=True)))
+            steps.append(("+ tuned retriever", RagPipeline(model, tokenizer, index, groups=ALL, abstain=False, cache=True)))
         steps.append(("+ abstention gate", pipe))
         res = run_ablation(steps, ans, una, progress=False)
-        orc = oracle(RagPipeline(model, tokenizer, index, abstain=False, cache=True), ans)
+        orc = oracle(RagPipeline(model, tokenizer, index, groups=ALL, abstain=False, cache=True), ans)
         print("\nAblation on test_unseen (answerable) + unanswerable:")
         print(format_table([r.row for r in res]))
         print(f"oracle (gold document, same compression): {orc.metrics['accuracy']:.0%}")

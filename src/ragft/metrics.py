@@ -97,6 +97,25 @@ def bootstrap_ci(scores: Sequence[float], *, n_boot: int = 2000, level: float = 
     return float(lo), float(hi)
 
 
+def wilson_ci(successes: int, n: int, *, level: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of a proportion ``successes / n``.
+
+    Used for rates that can be 0 or 1 (an attack that never works): a bootstrap interval of 0 out of 30
+    is [0, 0], which claims a certainty 30 trials cannot give; Wilson's is [0, 11%].
+    """
+    from statistics import NormalDist
+
+    if n <= 0:
+        return (float("nan"), float("nan"))
+    if not 0 <= successes <= n:
+        raise ValueError(f"successes must be between 0 and n={n}, got {successes}")
+    z = NormalDist().inv_cdf(1 - (1 - level) / 2)
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * ((p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5) / (1 + z * z / n)
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
 def bootstrap_diff_ci(
     a_scores: Sequence[float], b_scores: Sequence[float], *, n_boot: int = 2000, level: float = 0.95, seed: int = 0
 ) -> tuple[float, float]:

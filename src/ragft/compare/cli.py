@@ -50,6 +50,9 @@ def register(subparsers) -> None:
                    help="after the update, keep the old knowledge adapter (default) or retrain it on the v2 facts")
     p.add_argument("--raft-p", type=float, default=None, metavar="P",
                    help="RAFT: probability that a training prompt holds the gold passage (default 0.8)")
+    p.add_argument("--groups", default=None, metavar="G1,G2",
+                   help="compare as a member of these groups (public documents plus theirs); '' for an outsider. "
+                        "Default '*': every document, because the question sets are graded against all of them")
     p.add_argument("--data", metavar="DIR", help="another data folder laid out like data/ (default: the course data)")
     p.add_argument("--quiet", action="store_true", help="no progress bars or messages")
     p.set_defaults(func=cmd_compare)
@@ -71,6 +74,8 @@ def _config(args):
         kwargs["splits"] = tuple(s.strip() for item in args.splits for s in item.split(",") if s.strip())
     if args.seed is not None:
         kwargs["seed"] = args.seed
+    if args.groups is not None:
+        kwargs["groups"] = args.groups
     if args.raft_p is not None:
         kwargs["raft"] = {"p_oracle": args.raft_p}
     if args.data:

@@ -124,6 +124,10 @@ class CompareConfig:
     :class:`ragft.rag.RagPipeline` (hybrid search, context compression, the abstention gate, the retriever
     fine-tuned on the train questions); ``None`` takes the toolkit's default, ``compress=False`` puts whole
     chunks in the prompt. The gate applies to every retrieval system (they share the retrieval step).
+    ``groups``: who asks (:mod:`ragft.rag.access`). The question sets are graded against answers that sit
+    in internal and confidential documents too, so the comparison reads as ``"*"`` (every document) by
+    default; ``"hr,exec"`` compares as a member of those groups, ``""`` as an outsider (public documents
+    only). Serving code (``ragft ask``, :class:`ragft.rag.RagPipeline`) denies by default instead.
     ``data_root`` / ``cache_root``: another data folder (tests) and another root for this harness's
     caches (answers and indexes; adapters always live in :func:`ragft.finetune.adapters_dir`).
     """
@@ -150,6 +154,7 @@ class CompareConfig:
     knowledge: dict = field(default_factory=lambda: dict(KNOWLEDGE_DEFAULTS))
     raft: dict = field(default_factory=lambda: dict(RAFT_DEFAULTS))
     format_shots: int = 2
+    groups: str = "*"
     data_root: str | None = None
     cache_root: str | None = None
     progress: bool = True
@@ -168,6 +173,10 @@ class CompareConfig:
         self.splits = tuple(self.splits)
         if not self.splits or any(s not in QUESTION_SPLITS for s in self.splits):
             raise ValueError(f"unknown split(s) in {list(self.splits)}; choose from {', '.join(QUESTION_SPLITS)}")
+        from ..rag.access import ALL, parse_groups
+
+        parsed = parse_groups(self.groups if self.groups != "" else None)
+        self.groups = ALL if parsed == ALL else ",".join(sorted(parsed))
         if self.max_new_tokens is None:
             self.max_new_tokens = FORMAT_MAX_NEW_TOKENS if set(self.systems) & set(FORMAT_SYSTEMS) else MAX_NEW_TOKENS
         if self.format_shots < 0:
@@ -675,7 +684,7 @@ def rag_pipeline(index, cfg: CompareConfig):
         settings = {"k": cfg.k, "search": cfg.search, "units": cfg.units, "template": cfg.template}
         abstain = calibrate_gate(index, load_questions("train", root=Path(cfg.data_root)), settings)
     return RagPipeline(None, None, index, k=cfg.k, template=cfg.template, search=cfg.search, units=cfg.units,
-                       abstain=abstain)
+                       abstain=abstain, groups=cfg.groups or None)
 
 
 def gated_generate(backend, model, tokenizer, prompts: Sequence, gate: Sequence[tuple[str, str]] | None, *,

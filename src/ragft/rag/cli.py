@@ -1,7 +1,7 @@
 """``ragft index`` and ``ragft ask``.
 
     ragft index DOCS_DIR --index INDEX_DIR [--chunk-size N] [--overlap N] [--rebuild]
-    ragft ask "QUESTION" [--index INDEX_DIR] [--k K] [--search hybrid|dense|bm25] [--units N | --no-compress]
+    ragft ask "QUESTION" [--index INDEX_DIR] [--groups G1,G2] [--k K] [--search hybrid|dense|bm25] [--units N | --no-compress]
               [--no-abstain] [--adapter ADAPTER_DIR] [--json]
 """
 
@@ -37,6 +37,9 @@ def register(subparsers) -> None:
     )
     p.add_argument("question", metavar="QUESTION")
     p.add_argument("--index", metavar="INDEX_DIR", help="index built by `ragft index` (omit for closed-book)")
+    p.add_argument("--groups", default=None, metavar="G1,G2",
+                   help="who is asking: read public documents plus those of these groups (comma-separated). "
+                        "Without it, public documents only (deny by default)")
     p.add_argument("--k", type=int, default=None, metavar="K",
                    help="sources put in the prompt: documents (compressed) or chunks with --no-compress (default 1, or 2 with --no-compress)")
     p.add_argument("--search", choices=("hybrid", "dense", "bm25"), default=None,
@@ -53,10 +56,11 @@ def register(subparsers) -> None:
 
 def _load_docs(docs_dir: str):
     from ..cli import UsageError
-    from .loading import SkippedFileWarning, load_documents
+    from .loading import AccessMetadataWarning, SkippedFileWarning, load_documents
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SkippedFileWarning)
+        warnings.simplefilter("always", AccessMetadataWarning)
         try:
             docs = load_documents(docs_dir)
         except (FileNotFoundError, NotADirectoryError, ValueError) as err:
@@ -109,6 +113,11 @@ def cmd_index(args) -> int:
         except (FileExistsError, OSError) as err:
             raise UsageError(f"could not save the index: {err}") from None
     print(f"files: {len(docs)} | {report}")
+    from .access import access_levels
+
+    levels = access_levels(index)
+    print("access: " + ", ".join(f"{n} {level}" for level, n in sorted(levels.items()))
+          + ("" if set(levels) <= {"public"} else " (`ragft ask --groups G1,G2` reads a group's documents; without it, public only)"))
     print(f"index: {index_dir} ({len(index)} chunks, {time.perf_counter() - start:.1f} s in all)")
     return 0
 
@@ -131,12 +140,22 @@ def cmd_ask(args) -> int:
     if args.units is not None and args.units < 1:
         raise UsageError(f"--units must be at least 1, got {args.units}; use --no-compress for whole chunks")
     units = None if args.no_compress else (args.units or DEFAULT_UNITS)
+    from .access import check_groups, describe, parse_groups
+
+    try:
+        groups = parse_groups(args.groups)
+    except ValueError as err:
+        raise UsageError(f"--groups: {err}") from None
     index = None
     if args.index:
         try:
             index = RagIndex.load(args.index)
         except (IndexMismatchError, IndexNotFoundError) as err:
             raise UsageError(str(err)) from None
+        for note in check_groups(index, groups):
+            print(f"note: {note}", file=sys.stderr)
+    elif args.groups is not None:
+        raise UsageError("--groups says who may read which documents, so it needs --index INDEX_DIR")
     if args.adapter:
         if not Path(args.adapter).expanduser().is_dir():
             raise UsageError(f"no adapter folder at {args.adapter}; train one with `ragft finetune` or fix the path")
@@ -155,7 +174,7 @@ def cmd_ask(args) -> int:
         from ..models import load_generator
 
         model, tokenizer = load_generator(progress=False)
-    pipeline = RagPipeline(model, tokenizer, index, k=k, search=args.search or DEFAULT_SEARCH, units=units,
+    pipeline = RagPipeline(model, tokenizer, index, k=k, search=args.search or DEFAULT_SEARCH, units=units, groups=groups or None,
                            abstain=not args.no_abstain, max_new_tokens=args.max_new_tokens)
     ans = pipeline.answer_one(question)
     if args.json:
@@ -167,7 +186,9 @@ def cmd_ask(args) -> int:
             "abstain_reason": ans.abstain_reason or None,
             "signals": {k: round(v, 3) for k, v in ans.signals.items()},
             "settings": pipeline.settings() if index is not None else None,
-            "sources": [{"doc_id": s.doc_id, "path": s.path, "score": s.score, "title": s.title, "heading": s.heading} for s in ans.sources],
+            "reads": describe(groups) if index is not None else None,
+            "sources": [{"doc_id": s.doc_id, "path": s.path, "score": s.score, "title": s.title, "heading": s.heading,
+                         "access": s.access, "groups": s.groups} for s in ans.sources],
             "timings": {k: v if isinstance(v, bool) else round(v, 2) for k, v in ans.timings.items()},
         }
         print(json.dumps(out, ensure_ascii=False))
@@ -179,7 +200,8 @@ def cmd_ask(args) -> int:
         print("\nSources:")
         for i, s in enumerate(ans.sources, start=1):
             where = f" > {s.heading}" if s.heading else ""
-            print(f"  [{i}] {s.doc_id} ({s.title}{where}) score {s.score:.2f}  {s.path}")
+            level = "" if s.access == "public" else f" [{s.access}: {', '.join(s.groups)}]"
+            print(f"  [{i}] {s.doc_id} ({s.title}{where}){level} score {s.score:.2f}  {s.path}")
     t = ans.timings
     print(
         f"\n(embed {t['embed_ms']:.0f} ms, search {t['search_ms']:.1f} ms, compress {t['compress_ms']:.0f} ms, "

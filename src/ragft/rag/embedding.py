@@ -61,6 +61,20 @@ class EmbeddingCache:
                 [(h, int(v.shape[0]), np.asarray(v, dtype=np.float32).tobytes()) for h, v in items.items()],
             )
 
+    def forget(self, hashes: Sequence[str]) -> int:
+        """Delete these entries (a deleted document's vectors must not be served again); returns how many there were."""
+        unique = list(dict.fromkeys(hashes))
+        removed = 0
+        with self._db:
+            for i in range(0, len(unique), 500):
+                part = unique[i : i + 500]
+                removed += self._db.execute(f"DELETE FROM vectors WHERE hash IN ({','.join('?' * len(part))})", part).rowcount
+        return removed
+
+    def __contains__(self, text_or_hash: str) -> bool:
+        h = text_or_hash if re.fullmatch(r"[0-9a-f]{64}", text_or_hash) else text_hash(text_or_hash)
+        return self._db.execute("SELECT 1 FROM vectors WHERE hash = ?", (h,)).fetchone() is not None
+
     def __len__(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM vectors").fetchone()[0]
 
@@ -130,6 +144,12 @@ class Embedder:
                 self.cache.put_many({hashes[i]: vectors[j] for j, i in enumerate(todo)})
         self.last_stats = {"cached": len(texts) - len(todo), "computed": len(todo), "seconds": time.perf_counter() - start}
         return out
+
+    def forget(self, texts: Sequence[str]) -> int:
+        """Drop these texts' vectors from the on-disk cache (no-op without a cache); returns how many were stored."""
+        if self.cache is None or not texts:
+            return 0
+        return self.cache.forget([text_hash(t) for t in texts])
 
     def embed_queries(self, queries: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
         """Embed questions without touching the cache (questions rarely repeat; this is the fast path)."""

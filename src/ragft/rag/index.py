@@ -91,6 +91,7 @@ class UpdateReport:
     chunks_total: int = 0
     embedded: int = 0  # chunk texts that went through the embedder
     from_cache: int = 0  # chunk texts whose vectors came from the embedding cache
+    forgotten: int = 0  # cached vectors of removed documents deleted from the embedding cache
     seconds: float = 0.0
     changed_ids: list[str] = field(default_factory=list)
 
@@ -102,7 +103,9 @@ class UpdateReport:
         return (
             f"documents: {self.docs_added} added, {self.docs_updated} updated, {self.docs_removed} removed, "
             f"{self.docs_unchanged} unchanged | chunks: +{self.chunks_added} -{self.chunks_removed} "
-            f"(total {self.chunks_total}; {self.embedded} embedded, {self.from_cache} from cache) | {self.seconds:.1f} s"
+            f"(total {self.chunks_total}; {self.embedded} embedded, {self.from_cache} from cache"
+            + (f"; {self.forgotten} cached vectors of removed documents deleted" if self.forgotten else "")
+            + f") | {self.seconds:.1f} s"
         )
 
 
@@ -201,10 +204,29 @@ class RagIndex:
             self.chunks.pop(i, None)
         return len(ids)
 
-    def update(self, docs, *, remove_missing: bool = True, progress: bool = False) -> UpdateReport:
+    def _cached_texts(self, doc_ids: Iterable[str]) -> list[str]:
+        """Every text of these documents that may sit in the embedding cache: their chunks as embedded and
+        the units context compression embeds (:mod:`ragft.rag.compress`), less those other documents still use."""
+        from .compress import split_units
+
+        gone = set(doc_ids)
+        texts: set[str] = set()
+        for d in gone:
+            for cid in self.docs.get(d, {}).get("chunks", []):
+                c = self.chunks[cid]
+                texts.add(c.embed_text(self.chunking.prefix))
+                texts.update(f"{c.label}\n{u}" for u in split_units(c.text))
+        if texts:
+            kept = {c.embed_text(self.chunking.prefix) for c in self.chunks.values() if c.doc_id not in gone}
+            texts -= kept
+        return sorted(texts)
+
+    def update(self, docs, *, remove_missing: bool = True, forget: bool = True, progress: bool = False) -> UpdateReport:
         """Make the index hold exactly ``docs``: new ids are added, documents whose content hash
         changed get their chunks replaced, unchanged ones are left alone and (with
-        ``remove_missing``) ids that are no longer in ``docs`` are removed."""
+        ``remove_missing``) ids that are no longer in ``docs`` are removed, every chunk of them, and
+        (with ``forget``) their vectors are deleted from the embedding cache, so a deleted document
+        leaves nothing behind that could be served again."""
         start = time.perf_counter()
         docs = list(docs)
         report = UpdateReport()
@@ -227,7 +249,10 @@ class RagIndex:
             report.changed_ids.append(doc_id)
             to_add.append((doc, h))
         if remove_missing:
-            for doc_id in [d for d in self.docs if d not in seen]:
+            missing = [d for d in self.docs if d not in seen]
+            if missing and forget:
+                report.forgotten = self.embedder.forget(self._cached_texts(missing))
+            for doc_id in missing:
                 report.chunks_removed += self._remove_doc(doc_id)
                 report.docs_removed += 1
                 report.changed_ids.append(doc_id)
@@ -258,12 +283,17 @@ class RagIndex:
         report.seconds = time.perf_counter() - start
         return report
 
-    def remove(self, doc_ids: Iterable[str]) -> int:
-        """Remove documents by id; returns the number of chunks removed. Unknown ids are an error."""
+    def remove(self, doc_ids: Iterable[str], *, forget: bool = True) -> int:
+        """Remove documents by id, every chunk of them; returns the number of chunks removed. Unknown ids are
+        an error. ``forget``: also delete their vectors from the embedding cache."""
+        if isinstance(doc_ids, str):
+            doc_ids = [doc_ids]
         doc_ids = list(doc_ids)
         missing = [d for d in doc_ids if d not in self.docs]
         if missing:
             raise KeyError(f"not in the index: {missing}")
+        if forget:
+            self.embedder.forget(self._cached_texts(doc_ids))
         return sum(self._remove_doc(d) for d in doc_ids)
 
     # ---------------------------------------------------------------------------------------------

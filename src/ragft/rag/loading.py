@@ -32,6 +32,10 @@ class SkippedFileWarning(UserWarning):
     """A file in the documents folder was skipped (the message says which and why)."""
 
 
+class AccessMetadataWarning(UserWarning):
+    """A document's ``access``/``groups`` front matter looks wrong (the message says what and how to fix it)."""
+
+
 class NoDocumentsError(ValueError):
     """The documents folder holds nothing that can be indexed."""
 
@@ -137,6 +141,19 @@ def load_document(path: str | Path, root: str | Path | None = None) -> Document:
     )
 
 
+def access_problems(doc: Document) -> list[str]:
+    """What looks wrong in a document's access metadata (see :mod:`ragft.rag.access`)."""
+    from .access import KNOWN_LEVELS, PUBLIC
+
+    out = []
+    if doc.access not in KNOWN_LEVELS:
+        out.append(f"access {doc.access!r} is not one of {', '.join(KNOWN_LEVELS)}; it is treated as restricted "
+                   "(only its groups may read it); fix the spelling if it was meant to be public")
+    if doc.access != PUBLIC and not doc.groups:
+        out.append(f"access is {doc.access!r} but no groups are given, so nobody may read it; add e.g. `groups: [hr]`")
+    return out
+
+
 def load_documents(folder: str | Path, *, suffixes: tuple[str, ...] = SUPPORTED_SUFFIXES) -> list[Document]:
     """Load every supported file under ``folder`` (recursively, sorted by path).
 
@@ -169,6 +186,8 @@ def load_documents(folder: str | Path, *, suffixes: tuple[str, ...] = SUPPORTED_
                 f"two documents have the id {doc.id!r}: {seen[doc.id]} and {path}; give one of them another `id:` in its front matter"
             )
         seen[doc.id] = path
+        for problem in access_problems(doc):
+            warnings.warn(f"{path}: {problem}", AccessMetadataWarning, stacklevel=2)
         docs.append(doc)
     if not docs:
         kinds = ", ".join(suffixes)

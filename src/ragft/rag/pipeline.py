@@ -25,6 +25,7 @@ from .. import metrics as M
 from ..answers import AnswerCache, cached_generate
 from ..models import chat_text, generate
 from .abstain import AbstentionGate, Decision
+from .access import ALL, Groups, access_filter, both, parse_groups
 from .index import SEARCH_MODES, Filter, Hit, RagIndex
 from .prompts import IDK, PromptTemplate, build_closed_book_prompt, build_rag_prompt
 
@@ -66,11 +67,14 @@ class Source:
     title: str = ""
     heading: str = ""
     chunk_id: int = -1
+    access: str = "public"
+    groups: list[str] = field(default_factory=list)
 
     @classmethod
     def from_hit(cls, hit: Hit) -> Source:
         c = hit.chunk
-        return cls(doc_id=c.doc_id, path=c.path, score=round(hit.score, 4), text=c.text, title=c.title, heading=c.heading, chunk_id=c.id)
+        return cls(doc_id=c.doc_id, path=c.path, score=round(hit.score, 4), text=c.text, title=c.title, heading=c.heading, chunk_id=c.id,
+                   access=c.access, groups=list(c.groups))
 
 
 @dataclass
@@ -137,6 +141,10 @@ class RagPipeline:
     abstain: ``True`` for the course's abstention gate (calibrated on the train split for these
         settings, :func:`course_gate`), an :class:`~ragft.rag.abstain.AbstentionGate`, or ``False``.
     eval_depth: chunks retrieved for retrieval metrics (>= k).
+    groups: who is asking (:mod:`ragft.rag.access`): the asker's groups (``["hr", "exec"]`` or ``"hr,exec"``)
+        read public documents plus those whose groups they share; ``None`` (the default) reads **public
+        documents only** (deny by default); :data:`ragft.rag.access.ALL` (``"*"``) reads everything, for
+        graders and administrators. Applied inside the search, before ranking, on top of any ``filter``.
     threshold: drop chunks with a dense score below it. ``filter``: metadata filter, see :meth:`RagIndex.search`.
     template: a name from :data:`ragft.rag.prompts.TEMPLATES` or a :class:`PromptTemplate`.
     clean: keep only the first paragraph of each reply (see :func:`clean_answer`).
@@ -165,6 +173,7 @@ class RagPipeline:
         eval_depth: int = 10,
         threshold: float | None = None,
         filter: Filter = None,
+        groups: Groups = None,
         template: str | PromptTemplate | None = None,
         max_new_tokens: int = 32,
         batch_size: int = 16,
@@ -190,6 +199,8 @@ class RagPipeline:
         self.k, self.eval_depth = k, max(k, eval_depth)
         self.search, self.units = search, units
         self.threshold, self.filter, self.template = threshold, filter, template
+        self.groups = parse_groups(groups)
+        self._access = access_filter(self.groups)
         self.max_new_tokens, self.batch_size, self.clean = max_new_tokens, batch_size, clean
         self.name = name or ("rag" if index is not None else "closed-book")
         self.gate: AbstentionGate | None = None
@@ -215,31 +226,39 @@ class RagPipeline:
         hits, _, embed_ms, search_ms = self._retrieve(questions, filter)
         return hits, embed_ms, search_ms
 
-    def _retrieve(self, questions: Sequence[str], filter: Filter, filters: Sequence[Filter] | None = None):
+    def _filter(self, filter: Filter) -> Filter:
+        """The asker's access filter combined with ``filter`` (or the pipeline's own ``filter``)."""
+        return both(self._access, filter if filter is not None else self.filter)
+
+    def _retrieve(self, questions: Sequence[str], filter: Filter, filters: Sequence[Filter] | None = None, vectors=None):
         if self.index is None:
             return [[] for _ in questions], None, 0.0, 0.0
         t0 = time.perf_counter()
-        vectors = self.index.embedder.embed_queries(questions)
+        if vectors is None:
+            vectors = self.index.embedder.embed_queries(questions)
+        elif len(vectors) != len(questions):
+            raise ValueError(f"got {len(vectors)} question vectors for {len(questions)} questions")
         t1 = time.perf_counter()
         if filters is None:
             hits = self.index.search_many(questions, self.eval_depth, threshold=self.threshold, mode=self.search, vectors=vectors,
-                                          filter=filter if filter is not None else self.filter)
+                                          filter=self._filter(filter))
         else:  # one filter per question (e.g. each asker's permissions, or the oracle's gold documents)
             if len(filters) != len(questions):
                 raise ValueError(f"got {len(filters)} filters for {len(questions)} questions; give one per question")
             hits = [self.index.search_many([q], self.eval_depth, threshold=self.threshold, mode=self.search, vectors=v[None, :],
-                                           filter=f)[0] for q, v, f in zip(questions, vectors, filters, strict=True)]
+                                           filter=both(self._access, f))[0] for q, v, f in zip(questions, vectors, filters, strict=True)]
         t2 = time.perf_counter()
         return hits, vectors, (t1 - t0) * 1000, (t2 - t1) * 1000
 
-    def prepare(self, questions: Sequence[str], *, filter: Filter = None, filters: Sequence[Filter] | None = None
-                ) -> tuple[list[Prepared], dict[str, float]]:
+    def prepare(self, questions: Sequence[str], *, filter: Filter = None, filters: Sequence[Filter] | None = None,
+                vectors: np.ndarray | None = None) -> tuple[list[Prepared], dict[str, float]]:
         """Retrieve, compress and decide for each question; returns what to ask and the time each step took (ms, in all).
 
-        ``filters``: one metadata filter per question instead of one ``filter`` for all.
+        ``filters``: one metadata filter per question instead of one ``filter`` for all. ``vectors``: the
+        questions' embeddings when the caller already has them (asking the same questions as several users).
         """
         questions = [str(q) for q in questions]
-        hits, vectors, embed_ms, search_ms = self._retrieve(questions, filter, filters)
+        hits, vectors, embed_ms, search_ms = self._retrieve(questions, filter, filters, vectors)
         ms = {"embed_ms": embed_ms, "search_ms": search_ms, "compress_ms": 0.0, "gate_ms": 0.0}
         if self.index is None:
             trained = getattr(self.model, "ragft_prompt", None)  # an adapter is asked as it was trained (ragft.finetune.prompt)
@@ -250,10 +269,9 @@ class RagPipeline:
             from .compress import compress
 
             if filters is None:
-                passages = compress(self.index, vectors, hits, docs=self.k, units=self.units,
-                                    filter=filter if filter is not None else self.filter)
+                passages = compress(self.index, vectors, hits, docs=self.k, units=self.units, filter=self._filter(filter))
             else:
-                passages = [compress(self.index, v[None, :], [h], docs=self.k, units=self.units, filter=f)[0]
+                passages = [compress(self.index, v[None, :], [h], docs=self.k, units=self.units, filter=both(self._access, f))[0]
                             for v, h, f in zip(vectors, hits, filters, strict=True)]
             sources = [[p.as_hit(i) for i, p in enumerate(row, start=1)] for row in passages]
             support = [max((p.best for p in row), default=-1.0) for row in passages]
@@ -281,7 +299,7 @@ class RagPipeline:
         return [p.prompt for p in self.prepare(questions)[0]]
 
     def answer(self, questions: Sequence[str], *, filter: Filter = None, filters: Sequence[Filter] | None = None,
-               batch_size: int | None = None, progress: bool | str = False) -> list[Answer]:
+               batch_size: int | None = None, progress: bool | str = False, vectors: np.ndarray | None = None) -> list[Answer]:
         """Answer a batch of questions (retrieval is batched too). Returns one :class:`Answer` each.
 
         ``filter`` applies to every question; ``filters`` gives one per question.
@@ -294,7 +312,7 @@ class RagPipeline:
             raise ValueError(f"question {empty[0]} is empty; every question needs some text")
         if not questions:
             return []
-        prepared, ms = self.prepare(questions, filter=filter, filters=filters)
+        prepared, ms = self.prepare(questions, filter=filter, filters=filters, vectors=vectors)
         ask = [i for i, p in enumerate(prepared) if not (p.decision and p.decision.abstain)]
         prompts = [prepared[i].prompt for i in ask]
         gen_kwargs = dict(max_new_tokens=self.max_new_tokens, batch_size=batch_size or self.batch_size, progress=progress)
@@ -370,7 +388,7 @@ def calibrate_gate(index: RagIndex, train_questions: Sequence, settings: dict[st
     # the questions and their paraphrases: users do not word a question the way the documents do, and a gate
     # calibrated on one wording refuses many answerable questions asked in other words
     asked = [text for q in train for text in [q.question, *(getattr(q, "paraphrases", None) or [])]]
-    pipe = RagPipeline(None, None, index, k=settings["k"], search=settings["search"], units=settings["units"],
+    pipe = RagPipeline(None, None, index, k=settings["k"], search=settings["search"], units=settings["units"], groups=ALL,
                        template=settings["template"], abstain=AbstentionGate(idf=index_idf(index)))
     prepared, _ = pipe.prepare(asked)
     return AbstentionGate.calibrate([p.decision.coverage for p in prepared], [p.decision.support for p in prepared],

@@ -48,8 +48,9 @@ def glued(path: Path) -> dict:
     for cell in nb["cells"]:
         for o in cell.get("outputs", []):
             meta = o.get("metadata", {}).get("scrapbook")
-            if meta:
-                out[meta["name"]] = o.get("data", {}).get("text/plain", "")
+            if meta:  # myst-nb stores a glued value under its own mime type, e.g. application/papermill.record/text/plain
+                text = next((v for k, v in o.get("data", {}).items() if k.endswith("text/plain")), "")
+                out[meta["name"]] = "".join(text) if isinstance(text, list) else text
     return out
 
 
@@ -73,6 +74,7 @@ def main() -> int:
             print(run.stderr[-3000:])
             return 1
         stats = json.loads(run.stdout.strip().splitlines()[-1])
+        print(f"lab run: {stats['seconds']:.0f} s, kernel peak memory {stats['peak_gb']:.2f} GB", flush=True)
         g = glued(executed)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -17,7 +17,7 @@ cannot be ranked, compressed, put in a prompt or counted by the abstention gate.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 #: the asker who may read every document: the course's grader (its question sets have answers in
@@ -160,7 +160,3 @@ def _get(item: Any, key: str):
         return item.get(key)
     return getattr(item, key, None)
 
-
-def unreadable(items: Iterable[Any], groups: Groups) -> list[Any]:
-    """The items an asker in ``groups`` may not read."""
-    return [x for x in items if not can_read(x, groups)]

@@ -71,9 +71,9 @@ class EmbeddingCache:
                 removed += self._db.execute(f"DELETE FROM vectors WHERE hash IN ({','.join('?' * len(part))})", part).rowcount
         return removed
 
-    def __contains__(self, text_or_hash: str) -> bool:
-        h = text_or_hash if re.fullmatch(r"[0-9a-f]{64}", text_or_hash) else text_hash(text_or_hash)
-        return self._db.execute("SELECT 1 FROM vectors WHERE hash = ?", (h,)).fetchone() is not None
+    def __contains__(self, text: str) -> bool:
+        """Whether the vector of this text is stored."""
+        return self._db.execute("SELECT 1 FROM vectors WHERE hash = ?", (text_hash(text),)).fetchone() is not None
 
     def __len__(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM vectors").fetchone()[0]

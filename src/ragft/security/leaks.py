@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import metrics as M
-from ..rag.access import ALL, access_filter, can_read
+from ..rag.access import ALL, access_filter, can_read, first_chunk
 from ..rag.pipeline import RagPipeline
 
 #: the course's users: an outsider, an employee, and three employees of teams that hold confidential documents
@@ -54,8 +54,6 @@ class Fact:
 def confidential_facts(questions: Sequence, index) -> list[Fact]:
     """The facts of ``questions`` whose gold document is confidential, less any fact that a public or
     internal document also states (it would not be a secret, and the counter would flag it wrongly)."""
-    from ..rag.access import first_chunk
-
     open_text = "\n".join(c.text for c in index.chunks.values() if c.access != "confidential")
     out: dict[str, Fact] = {}
     for q in questions:
@@ -154,7 +152,6 @@ def leak_test(model, tokenizer, index, questions: Sequence, *, users: Mapping[st
     texts = [q.question for q in questions]
     vectors = index.embedder.embed_queries(texts)
     gold_docs = [list(getattr(q, "doc_ids", None) or []) for q in questions]
-    doc_chunk = {d: index.chunks[ids[0]] for d, meta in index.docs.items() if (ids := meta["chunks"])}
     records: list[dict[str, Any]] = []
     runs = [(m, u) for m in modes for u in users]
     shared: dict[str, list] = {}
@@ -169,7 +166,7 @@ def leak_test(model, tokenizer, index, questions: Sequence, *, users: Mapping[st
                 shared["none"] = answers
         for q, gold, a in zip(questions, gold_docs, answers, strict=True):
             unread = [s for s in a.sources if not can_read(s, groups)]
-            readable_gold = bool(gold) and all(d in doc_chunk and can_read(doc_chunk[d], groups) for d in gold)
+            readable_gold = bool(gold) and all((c := first_chunk(index, d)) is not None and can_read(c, groups) for d in gold)
             records.append({
                 "mode": mode, "user": user, "id": q.id, "type": getattr(q, "type", None), "question": q.question,
                 "answer": a.answer, "sources": [s.doc_id for s in a.sources],

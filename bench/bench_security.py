@@ -54,6 +54,17 @@ def glued(path: Path) -> dict:
     return out
 
 
+def execute(lab: Path, executed: Path, env: dict) -> dict | None:
+    """Run ``lab`` in a fresh kernel with ``env``, save it to ``executed``; ``{"seconds", "peak_gb"}`` or None."""
+    run = subprocess.run([sys.executable, "-c", _CHILD, str(lab), str(executed)], capture_output=True, text=True, env=env)
+    if run.returncode != 0:
+        print(run.stderr[-3000:])
+        return None
+    stats = json.loads(run.stdout.strip().splitlines()[-1])
+    print(f"lab run: {stats['seconds']:.0f} s, kernel peak memory {stats['peak_gb']:.2f} GB", flush=True)
+    return stats
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--warm", action="store_true", help="use your own cache instead of a cold copy")
@@ -69,12 +80,9 @@ def main() -> int:
                     shutil.copytree(config.cache_dir() / name, tmp / "cache" / name)
             env["RAGFT_CACHE_DIR"] = str(tmp / "cache")
         executed = tmp / "07_security.ipynb"
-        run = subprocess.run([sys.executable, "-c", _CHILD, str(LAB), str(executed)], capture_output=True, text=True, env=env)
-        if run.returncode != 0:
-            print(run.stderr[-3000:])
+        stats = execute(LAB, executed, env)
+        if stats is None:
             return 1
-        stats = json.loads(run.stdout.strip().splitlines()[-1])
-        print(f"lab run: {stats['seconds']:.0f} s, kernel peak memory {stats['peak_gb']:.2f} GB", flush=True)
         g = glued(executed)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

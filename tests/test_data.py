@@ -56,9 +56,11 @@ def test_build_script_reproduces_the_data(tmp_path):
     build = _script("build_corpus")
     build.main(["--out", str(tmp_path)])
     produced = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
-    # data/security/ is written by hand for the security lab (poisoned pages, attacks, fishing questions), not generated
+    # written by hand, not generated: data/security/ for the security lab (poisoned pages, attacks, fishing
+    # questions) and claims.toml, the registry of the article's claims and their verdicts
     committed = sorted(p.relative_to(DATA) for p in DATA.rglob("*")
-                       if p.is_file() and p.name != "README.md" and "security" not in p.relative_to(DATA).parts)
+                       if p.is_file() and p.name not in ("README.md", "claims.toml")
+                       and "security" not in p.relative_to(DATA).parts)
     assert produced == committed
     for rel in produced:
         assert (tmp_path / rel).read_bytes() == (DATA / rel).read_bytes(), f"{rel} differs: rebuild the data"

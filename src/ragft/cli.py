@@ -19,6 +19,8 @@ COMMAND_MODULES = (
     "ragft.finetune.cli",   # finetune
     "ragft.compare.cli",    # compare
     "ragft.cost.cli",       # cost
+    "ragft.usecases.cli",   # search
+    "ragft.advise",         # advise
 )
 
 

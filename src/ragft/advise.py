@@ -1,0 +1,445 @@
+"""``ragft advise``: a decision guide from the course's measurements, for a team's own case.
+
+A :class:`Profile` describes the product (how often its knowledge changes, its traffic, whether answers
+must come from its own documents and cite them, whether replies need a fixed format, whether data is
+private, how many worked examples exist). :func:`advise` turns it into a recommendation, one of
+:data:`RECOMMENDATIONS`, with the reasons; each reason names the claim of the registry it rests on
+(``data/claims.toml``) and quotes the measurement when one is at hand:
+
+* the comparison's results (``ragft compare --out``, or the labs' results in the cache): accuracy of RAG
+  against the fine-tuned model, the update experiment, and the cost model of :mod:`ragft.cost` evaluated
+  at the team's traffic and update rate;
+* the values a book build glued (``_build/jupyter_execute``), for the claims' other evidence.
+
+Nothing is run: the advice takes well under a second. Without measurements the reasons still name the
+claim and the lab that measures it, and say how to get the figures.
+
+The rules are deliberately few, and each is a sentence of the course's findings:
+
+1. answers from your own, changing or citable knowledge -> retrieval (a trained-in fact is not reliably
+   recalled, cannot be updated without retraining, and cannot be cited);
+2. a fixed output format with enough worked examples -> an adapter (with fewer, prompt with examples);
+3. both -> hybrid; neither -> plain prompting;
+4. private data goes into an index with access control, never into weights that every user can query.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+RECOMMENDATIONS = ("rag", "fine-tuning", "hybrid", "prompting")
+#: the claims of the registry the rules rest on (tests check that each exists)
+CLAIMS = {
+    "knowledge": "diff-data-access",
+    "updates": "diff-updates",
+    "citations": "when-rag-company-sources",
+    "format": "ft-voice-and-format",
+    "examples": "qa-ft-for-behaviour",
+    "private": "faq-private-data",
+    "private_training": "faq-private-data",
+    "cost": "cost-ft-dearer",
+    "hybrid": "hy-behaviour-plus-knowledge",
+}
+
+
+def _min_examples() -> int:
+    """The smallest training set with which a course adapter learned its pattern (the house format)."""
+    from .finetune.recipes import HOUSE_FORMAT_TRAIN_SIZE
+
+    return HOUSE_FORMAT_TRAIN_SIZE
+
+
+class AdviceError(ValueError):
+    """A profile that cannot be advised on: a missing answer or answers that contradict each other."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What the team knows about its product. Every field is required."""
+
+    needs_documents: bool      # answers must come from the team's own documents or data
+    updates_per_month: float   # how often that knowledge changes (0: never)
+    queries_per_day: float     # expected traffic
+    needs_citations: bool      # answers must say which document they come from
+    fixed_format: bool         # replies must follow a fixed format, tone or schema
+    private_data: bool         # some of the data may not be shown to every user
+    training_examples: int     # worked examples of the desired output that exist today
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Profile:
+        """A profile from loose values (strings from a command line or a form), with clear errors."""
+        missing = [f.name for f in fields(cls) if values.get(f.name) is None]
+        if missing:
+            raise AdviceError("missing: " + ", ".join("--" + m.replace("_", "-") for m in missing) +
+                              "; every question needs an answer (or run `ragft advise` in a terminal to be asked)")
+        profile = cls(**{f.name: cls.parse_field(f.name, values[f.name]) for f in fields(cls)})
+        profile.check()
+        return profile
+
+    @classmethod
+    def parse_field(cls, name: str, value: Any) -> bool | float | int:
+        """One answer, checked: yes/no for the questions that take it, a number of 0 or more for the others."""
+        kinds = {f.name: f.type for f in fields(cls)}
+        if name not in kinds:
+            raise AdviceError(f"unknown question {name!r}; the questions are {', '.join(kinds)}")
+        flag = "--" + name.replace("_", "-")
+        if kinds[name] in ("bool", bool):
+            return parse_yes_no(value, flag)
+        try:
+            num = float(value)
+        except (TypeError, ValueError):
+            raise AdviceError(f"{flag} {value!r}: give a number") from None
+        if not math.isfinite(num) or num < 0:
+            raise AdviceError(f"{flag} {value!r}: give a number of 0 or more")
+        if name == "training_examples":
+            if num != int(num):
+                raise AdviceError(f"{flag} {value!r}: give a whole number of examples")
+            return int(num)
+        return num
+
+    def check(self) -> None:
+        """Refuse answers that contradict each other, saying which and how to fix them."""
+        problems = []
+        if not self.needs_documents and self.needs_citations:
+            problems.append("--needs-citations yes but --needs-documents no: citations point into your documents; "
+                            "answer yes to --needs-documents, or no to --needs-citations")
+        if not self.needs_documents and self.updates_per_month > 0:
+            problems.append(f"--updates-per-month {self.updates_per_month:g} but --needs-documents no: updates of "
+                            "what? Knowledge that changes lives in documents; answer yes to --needs-documents, or "
+                            "give --updates-per-month 0")
+        if self.queries_per_day <= 0:
+            problems.append("--queries-per-day 0: give the traffic you expect (at least 1) so the costs can be compared")
+        if problems:
+            raise AdviceError("; ".join(problems))
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def parse_yes_no(value: Any, flag: str = "value") -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("y", "yes", "true", "1"):
+        return True
+    if text in ("n", "no", "false", "0"):
+        return False
+    raise AdviceError(f"{flag} {value!r}: answer yes or no")
+
+
+# --------------------------------------------------------------------------------------------------
+# measurements
+
+
+@dataclass
+class Evidence:
+    """Measurements at hand: a comparison's results and a build's glued values (either may be missing)."""
+
+    results: dict[str, Any] | None = None
+    results_path: str = ""
+    glued: dict[tuple[str, str], Any] = field(default_factory=dict)
+    glue_path: str = ""
+    claims: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, results: str | Path | None = None, glue: str | Path | None = None) -> Evidence:
+        from . import claims as C
+        from . import config
+
+        ev = cls()
+        try:
+            ev.claims = C.by_id(C.load_claims())
+        except C.ClaimsError:
+            ev.claims = {}
+        path = Path(results).expanduser() if results else None
+        if path is not None and path.is_dir():
+            path = path / "results.json"
+        if path is None:
+            from .cost.cli import DEFAULT_RESULT_FOLDERS
+
+            root = config.cache_dir() / "compare"
+            path = next((root / n / "results.json" for n in DEFAULT_RESULT_FOLDERS if (root / n / "results.json").is_file()),
+                        None)
+        elif not path.is_file():
+            raise AdviceError(f"--results {path}: no such results file; make one with `ragft compare --out FOLDER`")
+        if path is not None:
+            ev.results = json.loads(path.read_text(encoding="utf-8"))
+            ev.results_path = config.display_path(path)
+        gdir = Path(glue).expanduser() if glue else None
+        if gdir is None:
+            for cand in (Path.cwd() / "_build" / "jupyter_execute", C.default_path().parents[1] / "_build" / "jupyter_execute"):
+                if cand.is_dir():
+                    gdir = cand
+                    break
+        elif not gdir.is_dir():
+            raise AdviceError(f"--evidence {gdir}: no such folder; give a book build's _build/jupyter_execute")
+        if gdir is not None:
+            ev.glued = C.read_glue(gdir)
+            ev.glue_path = config.display_path(gdir)
+        return ev
+
+    def claim_evidence(self, claim_id: str) -> list[str]:
+        from . import claims as C
+
+        claim = self.claims.get(claim_id)
+        if claim is None:
+            return []
+        if not self.glued:
+            labs = sorted({ref.lab for _, ref in claim.evidence})
+            names = ", ".join(C.LAB_NAMES.get(lab, lab) for lab in labs)
+            return [f"measured in {names}; build the book (`make book`) to quote the figures"] if labs else []
+        return C.evidence_text(claim, self.glued)
+
+    def verdict(self, claim_id: str) -> str:
+        claim = self.claims.get(claim_id)
+        return claim.label if claim else ""
+
+
+def _pct_points(d: dict[str, Any]) -> str:
+    lo, hi = d["ci95"]
+    scale = 100 if abs(d["diff"]) <= 1 and abs(lo) <= 1 and abs(hi) <= 1 else 1
+    return f"{d['diff'] * scale:+.0f} points (95% interval {lo * scale:+.0f} to {hi * scale:+.0f})"
+
+
+def _accuracy_evidence(ev: Evidence) -> list[str]:
+    if not ev.results:
+        return []
+    out = []
+    d = ev.results.get("differences", {}).get("rag_vs_ft", {}).get("test_unseen")
+    if d:
+        out.append(f"RAG minus the fine-tuned model on facts only the documents hold: {_pct_points(d)}")
+    u = ev.results.get("update", {})
+    if "rag" in u and "ft" in u:
+        out.append(f"after a knowledge update, current answers: RAG {u['rag']['changed_accuracy']:.0%}, "
+                   f"fine-tuned {u['ft']['changed_accuracy']:.0%} (index update {u['rag'].get('update_seconds', 0):.1f} s)")
+    return out
+
+
+def _cost_evidence(ev: Evidence, p: Profile) -> tuple[list[str], dict[str, float]]:
+    if not ev.results:
+        return [], {}
+    from . import cost
+
+    try:
+        profs = cost.profiles(ev.results)
+        prices = cost.load_prices()
+    except (ValueError, KeyError, cost.PriceError):
+        return [], {}
+    totals = {}
+    for name in ("rag", "ft"):
+        if name in profs:
+            totals[name] = cost.horizon_cost(profs[name], prices, queries_per_day=p.queries_per_day,
+                                             updates_per_month=p.updates_per_month, months=12)["cost_total"]
+    if len(totals) < 2:
+        return [], {}
+    cur = prices.currency
+    return ([f"cost model over 12 months at {p.queries_per_day:g} queries a day and {p.updates_per_month:g} updates a "
+             f"month, with the course's measured seconds and default prices: RAG {totals['rag']:.2f} {cur}, "
+             f"fine-tuned {totals['ft']:.2f} {cur} (edit the prices: `ragft cost --prices`)"], totals)
+
+
+# --------------------------------------------------------------------------------------------------
+# the rules
+
+
+def _reason(factor: str, says: str, text: str, claim_key: str, ev: Evidence, extra: list[str] | None = None) -> dict:
+    claim_id = CLAIMS[claim_key]
+    return {"factor": factor, "points_to": says, "reason": text, "claim": claim_id, "verdict": ev.verdict(claim_id),
+            "evidence": (extra or []) + ev.claim_evidence(claim_id)}
+
+
+def advise(profile: Profile, evidence: Evidence | None = None) -> dict[str, Any]:
+    """The recommendation for ``profile``: ``{"recommendation", "summary", "reasons", "profile", "measurements"}``."""
+    p, ev = profile, evidence or Evidence()
+    p.check()
+    enough = p.training_examples >= _min_examples()
+    knowledge = p.needs_documents
+    format_ft = p.fixed_format and enough
+    reasons = []
+    if knowledge:
+        reasons.append(_reason("own knowledge", "rag", "Answers must come from your own documents: retrieval puts them in "
+                               "the prompt, while facts trained into weights were recalled unreliably.", "knowledge", ev,
+                               _accuracy_evidence(ev)))
+    if p.updates_per_month > 0:
+        reasons.append(_reason("updates", "rag", f"The knowledge changes {p.updates_per_month:g} times a month: an index "
+                               "update is enough for RAG, an adapter must be retrained and still lagged behind.",
+                               "updates", ev))
+    if p.needs_citations:
+        reasons.append(_reason("citations", "rag", "Answers must cite their source: only retrieval knows which document "
+                               "an answer came from.", "citations", ev))
+    if p.fixed_format and enough:
+        reasons.append(_reason("fixed format", "fine-tuning", f"Replies need a fixed format and you have "
+                               f"{p.training_examples} worked examples (a course adapter learned its format from "
+                               f"{_min_examples()}): an adapter keeps the format without instructions in every prompt.",
+                               "format", ev))
+    elif p.fixed_format:
+        reasons.append(_reason("fixed format, few examples", "prompting", f"Replies need a fixed format but only "
+                               f"{p.training_examples} worked examples exist (a course adapter needed "
+                               f"{_min_examples()}): put a few of them in the prompt first, and collect more before "
+                               "training.", "examples", ev))
+    if p.private_data and knowledge:
+        reasons.append(_reason("private data", "rag", "Some data is private: keep it in the index, where permissions are "
+                               "checked inside the search for every question.", "private", ev))
+    if p.private_data and format_ft:
+        reasons.append(_reason("private training data", "rag", "Do not put private data into training examples: an "
+                               "adapter repeated planted secrets to anyone who asked, and weights cannot be filtered per "
+                               "user. Scrub the examples or keep that data in the index.", "private_training", ev))
+    cost_lines, totals = _cost_evidence(ev, p)
+    if totals:
+        cheaper = "rag" if totals["rag"] <= totals["ft"] else "fine-tuning"
+        note = ("" if not knowledge or cheaper == "rag" else
+                " At this traffic the fine-tuned model costs less to run, but it cannot answer from your documents; "
+                "the cost does not change the recommendation.")
+        reasons.append(_reason("cost", cheaper, f"At your traffic and update rate, {cheaper} is the cheaper of the two "
+                               f"to run for a year.{note}", "cost", ev, cost_lines))
+    if knowledge and format_ft:
+        rec, summary = "hybrid", "RAG for the knowledge, a fine-tuned adapter for the format"
+        reasons.append(_reason("both", "hybrid", "Both needs at once: keep the knowledge in the index and the format in "
+                               "an adapter trained to read retrieved passages.", "hybrid", ev))
+    elif knowledge:
+        rec, summary = "rag", "retrieval-augmented generation over your documents"
+    elif format_ft:
+        rec, summary = "fine-tuning", "a LoRA adapter for the format, no retrieval"
+    else:
+        rec, summary = "prompting", "a well-written prompt (with worked examples) on the base model; no index, no training"
+        reasons.append({"factor": "nothing to add", "points_to": "prompting", "claim": "", "verdict": "",
+                        "reason": "Neither your own knowledge nor a format backed by enough examples: start with a "
+                        "prompt, and measure it before building anything.", "evidence": []})
+    return {"recommendation": rec, "summary": summary, "reasons": reasons, "profile": p.to_dict(),
+            "measurements": {"results": ev.results_path or None, "glue": ev.glue_path or None}}
+
+
+def format_advice(advice: dict[str, Any]) -> str:
+    lines = [f"Recommendation: {advice['recommendation']} ({advice['summary']})", "", "Why:"]
+    for i, r in enumerate(advice["reasons"], start=1):
+        claim = f" [claim {r['claim']}: {r['verdict']}]" if r["claim"] else ""
+        lines.append(f"{i}. {r['factor']} -> {r['points_to']}: {r['reason']}{claim}")
+        lines += [f"     - {e}" for e in r["evidence"]]
+    m = advice["measurements"]
+    lines += ["", f"Measurements: comparison results {m['results'] or 'not found (run Lab 3 or `ragft compare --out`)'}; "
+              f"book values {m['glue'] or 'not found (run `make book`)'}"]
+    return "\n".join(lines)
+
+
+#: the four contrasting profiles the course shows (chapter "When to use")
+EXAMPLE_PROFILES = {
+    "support-desk": Profile(needs_documents=True, updates_per_month=30, queries_per_day=2000, needs_citations=True,
+                            fixed_format=False, private_data=False, training_examples=0),
+    "ticket-router": Profile(needs_documents=False, updates_per_month=0, queries_per_day=5000, needs_citations=False,
+                             fixed_format=True, private_data=False, training_examples=250),
+    "hr-assistant": Profile(needs_documents=True, updates_per_month=4, queries_per_day=200, needs_citations=True,
+                            fixed_format=True, private_data=True, training_examples=120),
+    "writing-helper": Profile(needs_documents=False, updates_per_month=0, queries_per_day=50, needs_citations=False,
+                              fixed_format=True, private_data=False, training_examples=10),
+}
+
+
+# --------------------------------------------------------------------------------------------------
+# command line
+
+QUESTIONS = {
+    "needs_documents": "Must answers come from your own documents or data? (yes/no)",
+    "updates_per_month": "How many times a month does that knowledge change? (0 if never)",
+    "queries_per_day": "How many questions a day do you expect?",
+    "needs_citations": "Must answers cite the document they come from? (yes/no)",
+    "fixed_format": "Must replies follow a fixed format, tone or schema? (yes/no)",
+    "private_data": "May some of the data be seen only by some users? (yes/no)",
+    "training_examples": "How many worked examples of the desired output do you have? (0 if none)",
+}
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "advise",
+        help="recommend RAG, fine-tuning, a hybrid or plain prompting for your case, with the measured reasons",
+        description="A decision guide built on the course's measurements. Answer seven questions with flags (or, in a "
+        "terminal, when asked); the reasons quote the comparison's results (the labs' or --results) and the values "
+        "of a book build (--evidence, default _build/jupyter_execute). Nothing is trained or generated.",
+    )
+    p.add_argument("--needs-documents", metavar="yes|no", help=QUESTIONS["needs_documents"])
+    p.add_argument("--updates-per-month", metavar="N", help=QUESTIONS["updates_per_month"])
+    p.add_argument("--queries-per-day", metavar="N", help=QUESTIONS["queries_per_day"])
+    p.add_argument("--needs-citations", metavar="yes|no", help=QUESTIONS["needs_citations"])
+    p.add_argument("--fixed-format", metavar="yes|no", help=QUESTIONS["fixed_format"])
+    p.add_argument("--private-data", metavar="yes|no", help=QUESTIONS["private_data"])
+    p.add_argument("--training-examples", metavar="N", help=QUESTIONS["training_examples"])
+    p.add_argument("--results", metavar="PATH", help="results.json of `ragft compare --out` (default: the labs')")
+    p.add_argument("--evidence", metavar="DIR", help="a book build's _build/jupyter_execute folder")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_advise)
+
+
+def cmd_advise(args) -> int:
+    import sys
+
+    from .cli import UsageError
+
+    values = {name: getattr(args, name) for name in QUESTIONS}
+    missing = [n for n, v in values.items() if v is None]
+    if missing and sys.stdin is not None and sys.stdin.isatty() and not args.json:
+        for name in missing:
+            while True:
+                answer = input(QUESTIONS[name] + " ").strip()
+                try:
+                    Profile.parse_field(name, answer)
+                except AdviceError as err:
+                    print(f"  {err}")
+                    continue
+                values[name] = answer
+                break
+    try:
+        profile = Profile.from_dict(values)
+        evidence = Evidence.load(args.results, args.evidence)
+    except AdviceError as err:
+        raise UsageError(str(err)) from None
+    advice = advise(profile, evidence)
+    print(json.dumps(advice, indent=1) if args.json else format_advice(advice))
+    return 0
+
+
+def plot_guide(ax=None):
+    """The decision guide as a flow chart: the questions :func:`advise` asks, in order, and where they lead."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyBboxPatch
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 5.2))
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 6.2)
+    ax.axis("off")
+    colours = {"q": "#EEF2F8", "rag": "#C9DDF2", "fine-tuning": "#F6D7B8", "hybrid": "#D5ECCF", "prompting": "#E6E6E6"}
+
+    def box(x, y, text, kind, w=2.9, h=0.9):
+        ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.05", fc=colours[kind],
+                                    ec="#555555", lw=0.8))
+        ax.text(x, y, text, ha="center", va="center", fontsize=8.5, wrap=True)
+
+    def arrow(x0, y0, x1, y1, label=""):
+        ax.annotate("", xy=(x1, y1), xytext=(x0, y0), arrowprops=dict(arrowstyle="->", color="#444444", lw=0.9))
+        if label:
+            ax.text((x0 + x1) / 2 + 0.08, (y0 + y1) / 2 + 0.05, label, fontsize=8, color="#333333")
+
+    n = _min_examples()
+    box(5, 5.6, "Must answers come from your own documents\n(facts that change, or must be cited)?", "q", w=4.6)
+    box(2.4, 3.9, f"Fixed format, tone or schema,\nwith at least {n} worked examples?", "q", w=3.6)
+    box(7.6, 3.9, f"Fixed format, tone or schema,\nwith at least {n} worked examples?", "q", w=3.6)
+    arrow(4.2, 5.15, 7.2, 4.4, "yes")
+    arrow(5.8, 5.15, 7.9, 4.4)
+    arrow(3.8, 5.15, 2.6, 4.4, "no")
+    box(6.3, 2.0, "HYBRID\nindex for knowledge,\nadapter for the format", "hybrid", w=2.5, h=1.1)
+    box(8.9, 2.0, "RAG\nindex + base model,\nformat in the prompt", "rag", w=2.3, h=1.1)
+    box(1.2, 2.0, "FINE-TUNING\nLoRA adapter,\nno retrieval", "fine-tuning", w=2.3, h=1.1)
+    box(3.7, 2.0, "PROMPTING\ninstructions + a few\nexamples, measure first", "prompting", w=2.5, h=1.1)
+    arrow(7.2, 3.45, 6.5, 2.55, "yes")
+    arrow(8.0, 3.45, 8.8, 2.55, "no")
+    arrow(2.0, 3.45, 1.3, 2.55, "yes")
+    arrow(2.8, 3.45, 3.5, 2.55, "no")
+    ax.text(5, 0.75, "Private data: in the index with access control, never in training examples.\n"
+            "Traffic and update rate decide the running cost (ragft cost), not what each system can do.",
+            ha="center", va="center", fontsize=8.5, style="italic", color="#333333")
+    ax.set_title("The decision guide behind `ragft advise`", fontsize=10)
+    return ax

@@ -171,3 +171,35 @@ def test_glued_keys_reads_loops_and_literals(tmp_path):
                   ' "for k, v in {\\"b_two\\": 2}.items():\\n", "    glue(k, v)\\n", "glue(f\\"c_{name}_x\\", 3)"]},'
                   ' {"cell_type": "code", "source": ["d = {\\"not_glued\\": 1}"]}]}')
     assert C.glued_keys(nb) == {"a_one", "b_two", "c_{name}_x"}
+
+
+def test_the_book_extension_warns_when_a_rerun_overturns_a_verdict(tmp_path, monkeypatch):
+    """_ext/claims.py, at the end of reading: a broken condition and a claim its page never shows are warnings
+    (and the -W build turns warnings into a failure)."""
+    import importlib.util
+    import json
+    from types import SimpleNamespace
+
+    spec = importlib.util.spec_from_file_location("book_claims_ext", ROOT / "_ext" / "claims.py")
+    ext = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ext)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "claims.toml").write_text(textwrap.dedent(GOOD))
+    glue_dir = tmp_path / "build" / "labs"
+    glue_dir.mkdir(parents=True)
+
+    def run(ratio, verdict, shown):
+        (glue_dir / "04_cost.glue.json").write_text(json.dumps({
+            "cost_oneoff_ratio": {"data": {"text/plain": repr(ratio)}},
+            "cost_start_verdict": {"data": {"text/plain": repr(verdict)}}}))
+        env = SimpleNamespace(srcdir=str(tmp_path), mystnb_config=SimpleNamespace(output_folder=str(glue_dir.parent)),
+                              ragft_claims_used={"chapters/06_cost": shown})
+        warnings = []
+        monkeypatch.setattr(ext.logger, "warning", lambda msg, **kw: warnings.append(msg))
+        ext._check(None, env)
+        return warnings
+
+    assert run(15.0, "confirmed", {"cost-launch"}) == []
+    assert "measured 0.8" in run(0.8, "confirmed", {"cost-launch"})[0]
+    assert "computed 'contradicted'" in run(15.0, "contradicted", {"cost-launch"})[0]
+    assert "never shows its verdict" in run(15.0, "confirmed", set())[0]

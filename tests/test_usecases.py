@@ -276,3 +276,13 @@ def test_advise_quotes_the_comparison_and_the_cost_model(tmp_path):
     knowledge = next(r for r in advice["reasons"] if r["factor"] == "own knowledge")
     assert "+40 points (95% interval +25 to +55)" in knowledge["evidence"][0]
     assert "RAG 45%, fine-tuned 0%" in knowledge["evidence"][1]
+
+
+def test_advise_asks_in_a_terminal_and_repeats_a_bad_answer(capsys, monkeypatch):
+    answers = iter(["yes", "often", "2", "300", "yes", "no", "no", "0"])  # "often" is refused, then "2"
+    monkeypatch.setattr("sys.stdin", SimpleNamespace(isatty=lambda: True))
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(answers))
+    assert main(["advise"]) == 0
+    out = capsys.readouterr().out
+    assert "give a number" in out and "Recommendation: rag" in out
+    assert next(answers, None) is None  # every answer was used: seven questions, one asked twice

@@ -214,8 +214,9 @@ def _accuracy_evidence(ev: Evidence) -> list[str]:
         out.append(f"RAG minus the fine-tuned model on facts only the documents hold: {_pct_points(d)}")
     u = ev.results.get("update", {})
     if "rag" in u and "ft" in u:
+        ft = "fine-tuned and retrained on the new facts" if "retrain_seconds" in u["ft"] else "fine-tuned"
         out.append(f"after a knowledge update, current answers: RAG {u['rag']['changed_accuracy']:.0%}, "
-                   f"fine-tuned {u['ft']['changed_accuracy']:.0%} (index update {u['rag'].get('update_seconds', 0):.1f} s)")
+                   f"{ft} {u['ft']['changed_accuracy']:.0%} (index update {u['rag'].get('update_seconds', 0):.1f} s)")
     return out
 
 

@@ -232,7 +232,7 @@ def score_records(system: str, tickets: Sequence, replies: Sequence[str], prompt
 
 
 def run_structured(base, adapter, tickets: Sequence, *, systems: Sequence[str] = SYSTEMS, max_new_tokens: int = 40,
-                   batch_size: int = 16, cache: bool = True, progress: bool = False) -> dict[str, RecordScores]:
+                   batch_size: int = 32, cache: bool = True, progress: bool = False) -> dict[str, RecordScores]:
     """Ask each system for every ticket's record; ``base``/``adapter``: ``(model, tokenizer)`` pairs.
 
     Answers are cached like every generation in the course (same prompt, model and budget: same answer).

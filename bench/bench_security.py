@@ -65,6 +65,13 @@ def execute(lab: Path, executed: Path, env: dict) -> dict | None:
     return stats
 
 
+def print_targets(rows, widths=(66, 34)) -> None:
+    """The targets table: ``(target, measured, met)`` rows; ``met`` None for a figure that is only reported."""
+    print(f"{'target':<{widths[0]}} {'measured':<{widths[1]}} met?")
+    for name, value, ok in rows:
+        print(f"{name:<{widths[0]}} {value:<{widths[1]}} {'' if ok is None else 'yes' if ok else 'NO'}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--warm", action="store_true", help="use your own cache instead of a cold copy")
@@ -110,9 +117,7 @@ def main() -> int:
         (f"lab run, {mode}", f"{stats['seconds']:.0f} s", stats["seconds"] <= 300 if not args.warm else None),
         ("peak memory of the kernel", f"{stats['peak_gb']:.2f} GB", stats["peak_gb"] < 4.0),
     ]
-    print(f"{'target':<66} {'measured':<34} met?")
-    for name, value, ok in rows:
-        print(f"{name:<66} {value:<34} {'' if ok is None else 'yes' if ok else 'NO'}")
+    print_targets(rows)
     return 0
 
 

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_security import execute, glued  # noqa: E402  (the same notebook runner and glue reader)
+from bench_security import execute, glued, print_targets  # noqa: E402  (the same notebook runner and glue reader)
 
 ROOT = Path(__file__).resolve().parents[1]
 LAB = ROOT / "labs" / "08_use_cases.ipynb"
@@ -90,9 +90,7 @@ def main() -> int:
         (f"lab run, {mode}", f"{stats['seconds']:.0f} s", stats["seconds"] <= 300 if not args.warm else None),
         ("peak memory of the kernel", f"{stats['peak_gb']:.2f} GB", stats["peak_gb"] < 4.0),
     ]
-    print(f"{'target':<52} {'measured':<40} met?")
-    for name, value, ok in rows:
-        print(f"{name:<52} {value:<40} {'' if ok is None else 'yes' if ok else 'NO'}")
+    print_targets(rows, widths=(52, 40))
     return 0
 
 

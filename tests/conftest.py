@@ -37,3 +37,11 @@ def docs_dir(tmp_path):
     shutil.copytree(RAG_FIXTURES, folder)
     make_pdf(folder / "warranty.pdf", ["Warranty", "Every frame sold by Spokewise has a warranty of seven years."])
     return folder
+
+
+@pytest.fixture
+def private_embedding_cache(tmp_path, monkeypatch):
+    """Vectors embedded by a test go to a folder of its own, never into the user's cache."""
+    from ragft.rag import embedding as embedding_mod
+
+    monkeypatch.setattr(embedding_mod, "embeddings_cache_dir", lambda: tmp_path / "emb")

@@ -7,12 +7,8 @@ import json
 import pytest
 
 from ragft.cli import main
-from ragft.rag import embedding as embedding_mod
 
-
-@pytest.fixture(autouse=True)
-def embedding_cache(tmp_path, monkeypatch):
-    monkeypatch.setattr(embedding_mod, "embeddings_cache_dir", lambda: tmp_path / "emb")
+pytestmark = pytest.mark.usefixtures("private_embedding_cache")
 
 
 

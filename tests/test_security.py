@@ -13,7 +13,6 @@ import pytest
 from ragft import metrics
 from ragft.cli import main
 from ragft.rag import RagIndex, RagPipeline, load_documents
-from ragft.rag import embedding as embedding_mod
 from ragft.rag.access import (
     ALL,
     access_filter,
@@ -74,9 +73,7 @@ CLINIC = {
 }
 
 
-@pytest.fixture(autouse=True)
-def embedding_cache(tmp_path, monkeypatch):
-    monkeypatch.setattr(embedding_mod, "embeddings_cache_dir", lambda: tmp_path / "emb")
+pytestmark = pytest.mark.usefixtures("private_embedding_cache")
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import pytest
 from ragft import advise as A
 from ragft import data
 from ragft.cli import main
-from ragft.rag import embedding as embedding_mod
 from ragft.rag.index import RagIndex
 from ragft.rag.loading import load_documents
 from ragft.usecases import pdf as P
@@ -50,9 +49,7 @@ DOCS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def embedding_cache(tmp_path, monkeypatch):
-    monkeypatch.setattr(embedding_mod, "embeddings_cache_dir", lambda: tmp_path / "emb")
+pytestmark = pytest.mark.usefixtures("private_embedding_cache")
 
 
 @pytest.fixture

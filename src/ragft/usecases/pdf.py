@@ -218,8 +218,9 @@ def pdf_knowledge_base(pdf_folder: str | Path, version: str = "v1") -> list:
     from ..rag.loading import load_documents
 
     pdfs = {d.id: d for d in load_documents(pdf_folder, suffixes=(".pdf",))}
-    return [pdfs.get(d.id, d) for d in data.load_kb(version)] + [d for i, d in pdfs.items()
-                                                                 if i not in {k.id for k in data.load_kb(version)}]
+    kb = data.load_kb(version)
+    known = {d.id for d in kb}
+    return [pdfs.get(d.id, d) for d in kb] + [d for i, d in pdfs.items() if i not in known]
 
 
 def course_pdf_index(folder: str | Path | None = None, *, progress: bool = False):

@@ -148,7 +148,7 @@ def test_tickets(per_label: int = TEST_PER_LABEL) -> list:
     return [t for label in data.TICKET_LABELS for t in [t for t in tickets if t.label == label][:per_label]]
 
 
-def shots(n: int = 3, seed: int = 7) -> list:
+def shots(n: int = 3) -> list:
     """Worked examples for ``few_shot``: ``n`` training tickets, one with a product and a reference if any."""
     pool = train_tickets()
     with_both = [t for t in pool if all(gold_record(t)[f] for f in FIELDS)]

@@ -2,34 +2,29 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 LABS = sorted((ROOT / "labs").glob("*.ipynb"))
 
 
-def toc_files(toc_path: Path = ROOT / "_toc.yml") -> list[str]:
-    """Every `file:` and `root:` entry of a Jupyter Book table of contents."""
-    toc = yaml.safe_load(toc_path.read_text())
-    found: list[str] = [toc["root"]]
+def _check_site():
+    if "check_site" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("check_site", ROOT / "scripts" / "check_site.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["check_site"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["check_site"]
 
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                found.append(node["file"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
 
-    walk({k: v for k, v in toc.items() if k != "root"})
-    return found
+#: every `file:` and `root:` entry of a Jupyter Book table of contents (shared with the browser check)
+toc_files = _check_site().toc_entries
 
 
 def toc_problems(root: Path = ROOT) -> list[str]:
@@ -94,6 +89,50 @@ def test_lab_follows_the_conventions(path):
         assert c["metadata"].get("jupyter", {}).get("source_hidden"), f"{path.name}: a solution cell is not collapsed in JupyterLab"
     assert any(text(c).startswith("## Summary") for c in cells if c["cell_type"] == "markdown"), f"{path.name}: no '## Summary'"
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
+
+
+ARTICLE_CHAPTERS = [ROOT / "chapters" / f"{n:02d}_{name}.md" for n, name in enumerate(
+    ("quick_answer", "what_is_rag", "what_is_finetuning", "difference", "when_to_use", "cost", "performance",
+     "use_cases", "hybrid", "faq", "verdict"), start=1)]
+
+
+@pytest.mark.parametrize("path", ARTICLE_CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_names_its_labs_and_their_times(path):
+    """Each chapter of the article says which lab(s) it rests on, with their measured times ({lab-card})."""
+    text = path.read_text()
+    assert re.search(r"^```\{(lab-card|lab-table)\}", text, re.M), (
+        f"{path.name}: no lab card; add ```{{lab-card}} labs/NN_name``` after the first paragraph")
+    assert not re.search(r"\b\d+(\.\d+)? ?(min|minutes|seconds)\b", re.sub(r"\{[a-z:-]+\}`[^`]*`", "", text)), (
+        f"{path.name} types a duration; paste it with {{labtime}} or glue")
+
+
+EXERCISE = re.compile(r"^\*\*Exercise (\d+)\b(?P<predict> \(predict, then run\))?", re.M)
+
+
+def exercise_headings(cells: list[dict]) -> list[tuple[int, bool]]:
+    """(number, predict-first?) of each ``**Exercise N ...**`` heading in the lab's Markdown cells."""
+    return [(int(m[1]), bool(m["predict"])) for c in cells if c["cell_type"] == "markdown"
+            for m in EXERCISE.finditer("".join(c["source"]))]
+
+
+@pytest.mark.parametrize("path", LABS, ids=lambda p: p.name)
+def test_lab_has_three_exercises_one_predict_first(path):
+    cells = json.loads(path.read_text())["cells"]
+    found = exercise_headings(cells)
+    numbers = [n for n, _ in found]
+    assert len(found) >= 3, f"{path.name}: {len(found)} exercises ('**Exercise N.**'); a lab needs at least three"
+    assert numbers == list(range(1, len(numbers) + 1)), f"{path.name}: exercises numbered {numbers}"
+    assert any(p for _, p in found), (f"{path.name}: no exercise asks to predict before running; mark one "
+                                      "'**Exercise N (predict, then run).**' and make it change a setting")
+    solutions = [c for c in cells if c["cell_type"] == "code" and "".join(c["source"]).lstrip().startswith("# Solution")]
+    assert len(solutions) >= len(found), f"{path.name}: {len(found)} exercises but {len(solutions)} solution cells"
+
+
+def test_exercise_headings_are_read_with_their_kind():
+    cells = [{"cell_type": "markdown", "source": ["## Exercises\n\n**Exercise 1.** a\n"]},
+             {"cell_type": "markdown", "source": ["**Exercise 2 (predict, then run) — Batches.** b"]},
+             {"cell_type": "code", "source": ["**Exercise 3.** not markdown"]}]
+    assert exercise_headings(cells) == [(1, False), (2, True)]
 
 
 # --------------------------------------------------------------------------------------------------

@@ -148,6 +148,20 @@ def render_why(text: str) -> str:
     return _PLACEHOLDER.sub(lambda m: Ref.parse(m.group(1)).role(), text)
 
 
+def why_with_values(text: str, glued: Mapping[tuple[str, str], Any]) -> str:
+    """``why`` with each ``[[LAB::key:fmt]]`` placeholder replaced by the value a build glued (for slides).
+
+    A value the build does not hold raises :class:`ClaimsError`, so a deck never shows a gap or a stale number.
+    """
+    def value(m: re.Match) -> str:
+        ref = Ref.parse(m.group(1))
+        if (ref.lab, ref.key) not in glued:
+            raise ClaimsError(f"the build holds no value for {ref}; build the book (make book) first")
+        return format_value(glued[(ref.lab, ref.key)], ref.fmt)
+
+    return _PLACEHOLDER.sub(value, text)
+
+
 def default_path() -> Path:
     """``data/claims.toml`` of the course checkout this package was installed from."""
     return Path(__file__).resolve().parents[2] / "data" / "claims.toml"

@@ -153,3 +153,15 @@ def test_built_decks_hold_every_chapter(tmp_path):
     deck = (tmp_path / "04_difference.html").read_text()
     assert deck.count("data:image/png;base64,") == 3 and "Verdict:" in deck
     assert json.dumps("https://") not in deck and "unpkg.com" not in deck
+
+
+def test_torch_gets_the_cores_other_programs_leave_free(monkeypatch):
+    from ragft import threads
+
+    assert threads.choose(2, 0.05) == 2 and threads.choose(2, 1.0) == 1 and threads.choose(2, 2.0) == 1
+    assert threads.choose(8, 2.6) == 5
+    assert 0.0 <= threads.busy_cores(0.05) <= (os.cpu_count() or 1)
+    monkeypatch.setattr(threads, "_CHOSEN", None)
+    monkeypatch.setenv("RAGFT_THREADS", "many")
+    with pytest.raises(ValueError, match="whole number or 'auto'"):
+        threads.configure()

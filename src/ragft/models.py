@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import config
+from . import config, threads
 
 CACHE_FORMAT = 1  # bump to invalidate every generator cache
 _MANIFEST = "ragft-cache.json"
@@ -159,6 +159,7 @@ def load_generator(name: str | None = None, *, progress: bool = True):
     global last_load
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    threads.configure()  # the cores other programs leave free (ragft.threads)
     name = name or config.generator_name()
     start = time.perf_counter()
     built = False
@@ -218,6 +219,7 @@ def load_embedder(name: str | None = None):
 
     The model is loaded once per process and shared (it is read-only).
     """
+    threads.configure()
     return _cached_embedder(name or config.embedder_name())
 
 

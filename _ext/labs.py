@@ -1,9 +1,9 @@
 """Sphinx extension for this book: how long each lab takes, measured by the build that executes it.
 
 myst-nb times every notebook it executes. This extension keeps that time for each lab, tells a *first run*
-(one that wrote new files into the toolkit's cache: answers, adapters, indexes) from a *second run* (one
-that wrote none), and keeps the latest of each in ``<cache>/lab_runs.json`` (:mod:`ragft.labruns`). Pages
-quote the times, so no duration in the prose is typed by hand:
+(the lab's first run with this cache, in which it computes and caches its answers, adapters and indexes) from
+a *second run* (any other run, which reads them back), and keeps the latest of each in ``<cache>/lab_runs.json``
+(:mod:`ragft.labruns`). Pages quote the times, so no duration in the prose is typed by hand:
 
 * ``{labtime}`labs/03_compare``` the time of this build's run; ``{labtime}`first:labs/03_compare``` and
   ``{labtime}`second:labs/03_compare``` the recorded first and second run; ``labs/a+labs/b`` adds labs up;

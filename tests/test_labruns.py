@@ -24,20 +24,21 @@ def _load(name: str, path: Path):
     return module
 
 
-def test_a_run_that_cached_something_is_a_first_run():
-    assert labruns.classify(12) == "first" and labruns.classify(0) == "second"
-    assert labruns.classify(0, seen_before=False) == "first"  # a lab that caches nothing, run for the first time
-    run = labruns.Run.measured(123.456, 3)
-    assert run.kind == "first" and run.seconds == 123.5 and run.cpus >= 1
+def test_a_lab_runs_first_once_per_cache():
+    assert labruns.classify(5, seen_before=False) == "first" and labruns.classify(5, seen_before=True) == "second"
+    assert labruns.classify(0, seen_before=False) == "second"  # its results were in the cache already
+    run = labruns.Run.measured(123.456, 3, seen_before=False)
+    assert run.kind == "first" and run.seconds == 123.5 and run.new_cache_files == 3 and run.cpus >= 1
+    assert labruns.Run.measured(50, 4, seen_before=True).kind == "second"  # a re-run may write a few files
     with pytest.raises(ValueError, match="cannot take -1"):
-        labruns.Run.measured(-1, 0)
+        labruns.Run.measured(-1, 0, seen_before=False)
 
 
 def test_record_keeps_the_latest_run_of_each_kind(tmp_path):
     path = tmp_path / labruns.RECORD_NAME
-    labruns.update_record("03_compare", labruns.Run.measured(600, 40), path)
-    labruns.update_record("03_compare", labruns.Run.measured(90, 0), path)
-    labruns.update_record("03_compare", labruns.Run.measured(80, 0), path)
+    labruns.update_record("03_compare", labruns.Run.measured(600, 40, seen_before=False), path)
+    labruns.update_record("03_compare", labruns.Run.measured(90, 0, seen_before=True), path)
+    labruns.update_record("03_compare", labruns.Run.measured(80, 2, seen_before=True), path)
     record = labruns.load_record(path)
     assert record["03_compare"]["first"].seconds == 600 and record["03_compare"]["second"].seconds == 80
     assert not list(tmp_path.glob("*.tmp")), "the atomic write left a temporary file behind"
@@ -76,7 +77,8 @@ def test_every_lab_has_a_title_for_the_cards():
 
 
 def test_the_extension_records_a_lab_and_fills_in_its_times(tmp_path, monkeypatch):
-    """_ext/labs.py: a lab that wrote cache files is recorded as a first run; the placeholders read the record
+    """_ext/labs.py: a lab's first run with this cache is recorded as a first run, later ones as second runs; the
+    placeholders read the record
     and this build's run; a kind or lab that does not exist is an error that names the fix."""
     ext = _load("book_labs_ext", ROOT / "_ext" / "labs.py")
     cache = tmp_path / "cache"
@@ -93,7 +95,8 @@ def test_the_extension_records_a_lab_and_fills_in_its_times(tmp_path, monkeypatc
     ext._record(app, None)
     assert doc_data["labs/03_compare"][ext.RUN_KEY]["kind"] == "first"
     assert labruns.load_record()["03_compare"]["first"].seconds == 321.0
-    ext._snapshot(app, "labs/03_compare", [""])  # a second run writes nothing new
+    ext._snapshot(app, "labs/03_compare", [""])  # a later run, even one that writes a file, is a second run
+    (cache / "gate.json").write_text("{}")
     ext._record(app, None)
     assert labruns.load_record()["03_compare"]["second"].seconds == 321.0
 

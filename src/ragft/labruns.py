@@ -4,10 +4,12 @@ A lab's *first run* computes its results (answers, adapters, indexes) and writes
 cache; a *second run* finds them there and only reads them back. The difference is what an instructor
 plans around: a room of fresh laptops pays the first-run time, a rehearsal the second.
 
-The book build (``_ext/labs.py``) times every lab it executes (myst-nb's own execution data) and tells the
-two kinds apart by what the run left behind: a run that wrote new files into the cache directory was a
-first run, a run that wrote none was a second run (except the first run of a lab on a machine, which counts
-as a first run even when the lab caches nothing). The latest run of each kind is kept in
+The book build (``_ext/labs.py``) times every lab it executes (myst-nb's own execution data). A first run is
+the lab's first run with this cache: the record does not know the lab yet, and the run wrote new files into the
+cache. Every other run is a second run, including a re-run that writes a few files (a calibration or an index
+whose name hashes computed numbers, which change in their last digits with the thread count), and the first
+recorded run on a machine whose caches were filled before the record existed. A lab that caches nothing of its
+own (the set-up check, the speed lab) therefore shows only second runs. The latest run of each kind is kept in
 ``<cache>/lab_runs.json``, beside the caches it describes, so deleting the cache starts the record again.
 Loading the models is not part of either: ``make install`` prepares them once.
 
@@ -38,14 +40,14 @@ class Run:
     """One timed run of a lab."""
 
     seconds: float
-    kind: str  # "first" (wrote new cache files) or "second" (wrote none)
+    kind: str  # "first" (the lab's first run with this cache, which cached its results) or "second"
     new_cache_files: int
     date: str
     cpus: int
     machine: str
 
     @classmethod
-    def measured(cls, seconds: float, new_cache_files: int, seen_before: bool = True) -> Run:
+    def measured(cls, seconds: float, new_cache_files: int, seen_before: bool) -> Run:
         if seconds < 0:
             raise ValueError(f"a lab cannot take {seconds} s; pass the run time in seconds")
         return cls(seconds=round(float(seconds), 1), kind=classify(new_cache_files, seen_before),
@@ -62,10 +64,9 @@ def _cpus() -> int:
         return os.cpu_count() or 1
 
 
-def classify(new_cache_files: int, seen_before: bool = True) -> str:
-    """A first run computed its results and cached them, or is the first run of the lab on this machine (a lab
-    that caches nothing, like the set-up check, is always like its first run); any other run is a second run."""
-    return "first" if new_cache_files > 0 or not seen_before else "second"
+def classify(new_cache_files: int, seen_before: bool) -> str:
+    """``first``: the lab's first recorded run, and it cached new results; ``second``: any other run."""
+    return "first" if new_cache_files > 0 and not seen_before else "second"
 
 
 def record_path(root: Path | None = None) -> Path:

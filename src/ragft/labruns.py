@@ -5,11 +5,10 @@ cache; a *second run* finds them there and only reads them back. The difference 
 plans around: a room of fresh laptops pays the first-run time, a rehearsal the second.
 
 The book build (``_ext/labs.py``) times every lab it executes (myst-nb's own execution data). A first run is
-the lab's first run with this cache: the record does not know the lab yet, and the run wrote new files into the
-cache. Every other run is a second run, including a re-run that writes a few files (a calibration or an index
-whose name hashes computed numbers, which change in their last digits with the thread count), and the first
-recorded run on a machine whose caches were filled before the record existed. A lab that caches nothing of its
-own (the set-up check, the speed lab) therefore shows only second runs. The latest run of each kind is kept in
+the lab's first run with this cache, the one the record does not know yet; every later run is a second run,
+including a re-run that writes a few files (a calibration or an index whose name hashes computed numbers, which
+change in their last digits with the thread count). The record keeps how many new files each run wrote: on a
+machine whose caches were filled before the record existed, a "first run" that wrote none read them back. The latest run of each kind is kept in
 ``<cache>/lab_runs.json``, beside the caches it describes, so deleting the cache starts the record again.
 Loading the models is not part of either: ``make install`` prepares them once.
 
@@ -40,7 +39,7 @@ class Run:
     """One timed run of a lab."""
 
     seconds: float
-    kind: str  # "first" (the lab's first run with this cache, which cached its results) or "second"
+    kind: str  # "first" (the lab's first recorded run with this cache) or "second" (a later run)
     new_cache_files: int
     date: str
     cpus: int
@@ -65,8 +64,10 @@ def _cpus() -> int:
 
 
 def classify(new_cache_files: int, seen_before: bool) -> str:
-    """``first``: the lab's first recorded run, and it cached new results; ``second``: any other run."""
-    return "first" if new_cache_files > 0 and not seen_before else "second"
+    """``first``: the lab's first recorded run with this cache; ``second``: any later run. (``new_cache_files`` is
+    kept in the record, not used here: a lab that caches nothing, like the set-up check, writes none on its first
+    run either.)"""
+    return "second" if seen_before else "first"
 
 
 def record_path(root: Path | None = None) -> Path:

@@ -17,6 +17,7 @@ template loads require.js, jQuery and MathJax from CDNs.
 from __future__ import annotations
 
 import argparse
+import functools
 import html
 import json
 import re
@@ -127,9 +128,14 @@ def inline(text: str) -> str:
     return re.sub(r"(?<![*\w])\*([^*]+)\*(?![*\w])", r"<em>\1</em>", text)
 
 
+@functools.cache
+def _glue_file(path: Path) -> dict:
+    """A lab's glued outputs (figures included), parsed once however many slides use them."""
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
 def _glue_image(glue_dir: Path, lab: str, key: str) -> str:
-    path = glue_dir / "labs" / f"{lab}.glue.json"
-    data = json.loads(path.read_text()).get(key, {}) if path.is_file() else {}
+    data = _glue_file(glue_dir / "labs" / f"{lab}.glue.json").get(key, {})
     png = data.get("data", {}).get("image/png") if isinstance(data, dict) else None
     if not png:
         raise FileNotFoundError(f"the build holds no figure {key!r} from {lab}; build the book (make book) first")

@@ -168,3 +168,15 @@ def test_torch_gets_the_cores_other_programs_leave_free(monkeypatch):
     monkeypatch.setenv("RAGFT_THREADS", "many")
     with pytest.raises(ValueError, match="whole number or 'auto'"):
         threads.configure()
+
+
+def test_cell_times_reads_nbclient_timing_and_skips_untimed_cells():
+    from ragft.labruns import cell_times
+
+    nb = {"cells": [
+        {"cell_type": "markdown", "metadata": {}, "source": ["# title"]},
+        {"cell_type": "code", "source": ["index = build()\n", "more"], "metadata": {"execution": {
+            "iopub.execute_input": "2026-12-05T01:00:00.000000Z", "shell.execute_reply": "2026-12-05T01:02:05.500000Z"}}},
+        {"cell_type": "code", "source": [], "metadata": {}},
+    ]}
+    assert cell_times(nb) == [{"cell": 1, "seconds": 125.5, "source": "index = build()"}]

@@ -159,5 +159,25 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+
+def cell_times(notebook: dict) -> list[dict]:
+    """Each timed code cell of an executed notebook: ``{"cell", "seconds", "source"}`` (its first line).
+
+    nbclient stamps a cell with ``metadata.execution`` when it runs with ``record_timing`` (the book's
+    ``lab_failures`` extension turns that on; ``bench/time_notebooks.py`` runs notebooks with it).
+    """
+    cells = []
+    for i, cell in enumerate(notebook["cells"]):
+        ex = cell.get("metadata", {}).get("execution", {})
+        if cell["cell_type"] == "code" and "iopub.execute_input" in ex and "shell.execute_reply" in ex:
+            seconds = (_timestamp(ex["shell.execute_reply"]) - _timestamp(ex["iopub.execute_input"])).total_seconds()
+            source = "".join(cell["source"])
+            cells.append({"cell": i, "seconds": round(seconds, 1), "source": source.splitlines()[0][:70] if source else ""})
+    return cells
+
+
+def _timestamp(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -1,7 +1,7 @@
 """An ablation: add one lever at a time and measure what each buys and what it costs.
 
-:func:`run_ablation` evaluates a list of named pipelines on the same answerable and unanswerable
-questions and returns one row per step (recall@1, accuracy with its interval, the paired difference
+:class:`Ablation` (one step at a time) and :func:`run_ablation` (a list of steps) evaluate of named pipelines on the same answerable and unanswerable
+questions and return one row per step (recall@1, accuracy with its interval, the paired difference
 from the step before, abstention and false abstention, prompt tokens, milliseconds per answer).
 :func:`oracle` puts the reader in front of the right document only (the gold document's chunks, or its
 best lines), which is the ceiling a perfect retriever would give this reader. Lab 1 uses both; the
@@ -56,16 +56,42 @@ def _row(name: str, pipe: RagPipeline, ans: Evaluation, una: Evaluation | None, 
     return row
 
 
+class Ablation:
+    """An ablation built one step at a time: ``add(name, pipeline)`` evaluates one step and compares it with
+    the step before.
+
+    Lab 1 adds each lever in a cell of its own, so a slow machine pauses between levers instead of spending
+    ten minutes in one cell, and a learner who interrupts loses one step (answers are cached by the
+    pipelines, so the steps already run are read back).
+    """
+
+    def __init__(self, answerable: Sequence, unanswerable: Sequence = (), *, progress: bool = True):
+        self.answerable, self.unanswerable, self.progress = list(answerable), list(unanswerable), progress
+        self.results: list[StepResult] = []
+
+    def add(self, name: str, pipe: RagPipeline) -> StepResult:
+        bar = (lambda part: f"{name}: {part}") if self.progress else (lambda part: False)
+        ans = evaluate(pipe, self.answerable, progress=bar("answerable"))
+        una = evaluate(pipe, self.unanswerable, progress=bar("unanswerable")) if self.unanswerable else None
+        row = _row(name, pipe, ans, una, self.results[-1].answerable if self.results else None)
+        self.results.append(StepResult(name, pipe.settings(), ans, una, row))
+        return self.results[-1]
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        return [r.row for r in self.results]
+
+    def table(self) -> str:
+        return format_table(self.rows)
+
+
 def run_ablation(steps: Sequence[tuple[str, RagPipeline]], answerable: Sequence, unanswerable: Sequence = (), *,
                  progress: bool = True) -> list[StepResult]:
     """Evaluate each ``(name, pipeline)`` in turn on the same questions; each row compares with the row before."""
-    out: list[StepResult] = []
+    ablation = Ablation(answerable, unanswerable, progress=progress)
     for name, pipe in steps:
-        ans = evaluate(pipe, answerable, progress=f"{name}: answerable" if progress else False)
-        una = evaluate(pipe, unanswerable, progress=f"{name}: unanswerable" if progress else False) if unanswerable else None
-        row = _row(name, pipe, ans, una, out[-1].answerable if out else None)
-        out.append(StepResult(name, pipe.settings(), ans, una, row))
-    return out
+        ablation.add(name, pipe)
+    return ablation.results
 
 
 def oracle(pipe: RagPipeline, questions: Sequence, *, progress: bool = False) -> Evaluation:

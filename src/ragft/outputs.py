@@ -461,9 +461,19 @@ def replace_folder(staged: str | os.PathLike, target: str | os.PathLike) -> None
         discard(staged)
         return
     old = temp_sibling(target, "old")  # reserves the name; the rename below replaces the empty folder
-    os.rename(target, old)
-    _fault("moved-aside")
-    os.rename(staged, target)
+    try:
+        os.rename(target, old)
+    except BaseException:
+        discard(old)
+        raise
+    try:
+        _fault("moved-aside")
+        os.rename(staged, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.rename(old, target)  # put the old folder back
+        _ACTIVE.discard(str(old))  # if that failed too, the next writer's clean_stale puts it back
+        raise
     _ACTIVE.discard(str(staged))
     _fault("swapped")
     discard(old)

@@ -160,7 +160,7 @@ def test_ask_turns_a_context_overflow_into_one_line(fake_generator, capsys):
     code, out, err = run(capsys, "ask", "What is the capital of France?", "--max-new-tokens", "100000")
     assert code == 2 and out == ""
     err = one_line_error(err)
-    assert "8192" in err and "--max-new-tokens" in err
+    assert "8,192" in err and "--max-new-tokens" in err
     assert fake_generator.calls == []
 
 

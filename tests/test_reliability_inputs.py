@@ -309,6 +309,14 @@ def test_advise_with_a_bad_results_file_is_one_line(content, fragment, tmp_path,
     assert fragment in err and "results.json" in err and "ragft compare --out" in err
 
 
+def test_advise_with_results_of_another_shape_still_advises(tmp_path, capsys):
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps({"systems": {}, "update": {"rag": {}, "ft": {}}}))
+    code, out, err = run(capsys, *ADVISE, "--results", str(path))
+    assert code == 0, err
+    assert "Recommendation: rag" in out and "could not be read" in out
+
+
 def test_advise_prompt_ended_with_ctrl_d_is_one_line(monkeypatch, capsys):
     import builtins
     import sys

@@ -46,10 +46,10 @@ def run(args: argparse.Namespace) -> int:
     from .train import ALL_LINEAR, DEFAULT_TARGET_MODULES, train_lora
 
     if not math.isfinite(args.epochs) or args.epochs <= 0 or args.epochs > MAX_EPOCHS:
-        raise UsageError(f"--epochs must be a number above 0 and at most {MAX_EPOCHS}, got {args.epochs} "
+        raise UsageError(f"--epochs must be positive, finite and at most {MAX_EPOCHS}, got {args.epochs} "
                          f"(default {DEFAULTS['epochs']:g})")
     if not math.isfinite(args.lr) or args.lr <= 0 or args.lr > MAX_LR:
-        raise UsageError(f"--lr must be a number above 0 and at most {MAX_LR:g}, got {args.lr} "
+        raise UsageError(f"--lr must be positive, finite and at most {MAX_LR:g}, got {args.lr} "
                          f"(default {DEFAULTS['lr']:g}; LoRA learning rates are around 1e-4 to 1e-2)")
     if args.rank < 1 or args.batch_size < 1:
         raise UsageError("--rank and --batch-size must be at least 1")

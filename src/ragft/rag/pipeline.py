@@ -64,7 +64,7 @@ class PromptTooLongError(InputTooLongError):
     """The prompt plus ``max_new_tokens`` does not fit the model's context, even with one source."""
 
 
-_TOO_LONG_FIX = ("ask the question itself, not a document: to ask about a long text, put it in a folder, "
+_TOO_LONG_FIX = ("Ask the question itself, not a document: to ask about a long text, put it in a folder, "
                  "index it with `ragft index DOCS_DIR --index INDEX_DIR` and ask with --index INDEX_DIR")
 
 
@@ -212,6 +212,11 @@ class RagPipeline:
     produced, and ``timings["cached"]`` says so. The model must carry a ``ragft_fingerprint`` (models
     from :func:`ragft.models.load_generator` and :func:`ragft.finetune.load_finetuned` do). Leave it off
     when timing generation.
+
+    Limits (:meth:`answer`): a question of at most :data:`MAX_QUESTION_CHARS` characters and
+    :data:`MAX_QUESTION_TOKENS` tokens (:func:`check_question`, :class:`QuestionTooLongError`); the prompt plus
+    ``max_new_tokens`` must fit the model's context (:func:`model_context`): sources are left out from the end,
+    with a note in :attr:`Answer.notes`, until it does, or :class:`PromptTooLongError` is raised.
 
     :meth:`baseline` gives the pipeline as it was before these levers (dense search, two whole chunks,
     no gate): the starting point of Lab 1's ablation.

@@ -40,7 +40,10 @@ def register(subparsers) -> None:
     p.add_argument("--index", metavar="INDEX_DIR", help="index built by `ragft index` (omit for closed-book)")
     p.add_argument("--groups", default=None, metavar="G1,G2",
                    help="who is asking: read public documents plus those of these groups (comma-separated). "
-                        "Without it, public documents only (deny by default)")
+                        "Without it, public documents only (deny by default). This is not authentication: the "
+                        "toolkit believes what is typed, so an application serving other people must pass a "
+                        "verified ragft.rag.access.Identity through the Python API instead. '*' (every document) "
+                        "is refused unless RAGFT_ALLOW_ALL_GROUPS=1 is set")
     p.add_argument("--k", type=int, default=None, metavar="K",
                    help="sources put in the prompt: documents (compressed) or chunks with --no-compress (default 1, or 2 with --no-compress)")
     p.add_argument("--search", choices=("hybrid", "dense", "bm25"), default=None,
@@ -222,10 +225,10 @@ def cmd_ask(args) -> int:
     if args.units is not None and args.units < 1:
         raise UsageError(f"--units must be at least 1, got {args.units}; use --no-compress for whole chunks")
     units = None if args.no_compress else (args.units or DEFAULT_UNITS)
-    from .access import check_groups, describe, parse_groups
+    from .access import check_groups, describe, parse_user_groups
 
     try:
-        groups = parse_groups(args.groups)
+        groups = parse_user_groups(args.groups)
     except ValueError as err:
         raise UsageError(f"--groups: {err}") from None
     index = None

@@ -26,7 +26,7 @@ from .. import metrics as M
 from ..answers import AnswerCache, cached_generate
 from ..models import chat_text, generate
 from .abstain import AbstentionGate, Decision
-from .access import ALL, Groups, access_filter, both, parse_groups
+from .access import ALL, Groups, Identity, access_filter, both, resolve_asker
 from .index import SEARCH_MODES, Filter, Hit, RagIndex
 from .prompts import IDK, PromptTemplate, build_closed_book_prompt, build_rag_prompt
 
@@ -202,6 +202,8 @@ class RagPipeline:
         read public documents plus those whose groups they share; ``None`` (the default) reads **public
         documents only** (deny by default); :data:`ragft.rag.access.ALL` (``"*"``) reads everything, for
         graders and administrators. Applied inside the search, before ranking, on top of any ``filter``.
+    identity: a verified :class:`ragft.rag.access.Identity` built by the calling application; it decides
+        what is read, and giving ``groups`` beside it is an error (a user's flag cannot override it).
     threshold: drop chunks with a dense score below it. ``filter``: metadata filter, see :meth:`RagIndex.search`.
     template: a name from :data:`ragft.rag.prompts.TEMPLATES` or a :class:`PromptTemplate`.
     clean: keep only the first paragraph of each reply (see :func:`clean_answer`).
@@ -236,6 +238,7 @@ class RagPipeline:
         threshold: float | None = None,
         filter: Filter = None,
         groups: Groups = None,
+        identity: Identity | None = None,
         template: str | PromptTemplate | None = None,
         max_new_tokens: int = 32,
         batch_size: int = 16,
@@ -263,14 +266,20 @@ class RagPipeline:
         self.k, self.eval_depth = k, max(k, eval_depth)
         self.search, self.units = search, units
         self.threshold, self.filter, self.template = threshold, filter, template
-        self.groups = parse_groups(groups)
-        self._access = access_filter(self.groups)
+        self._groups = resolve_asker(groups, identity)
+        self.identity = identity
+        self._access = access_filter(self._groups)
         self.max_new_tokens, self.batch_size, self.clean = max_new_tokens, batch_size, clean
         self.name = name or ("rag" if index is not None else "closed-book")
         self.gate: AbstentionGate | None = None
         if index is not None and abstain is not False and abstain is not None:
             self.gate = abstain if isinstance(abstain, AbstentionGate) else course_gate(self.settings(), embedder_id=index.embedder.id)
             self.gate = self.gate.with_idf(index_idf(index))
+
+    @property
+    def groups(self):
+        """Who this pipeline reads as (fixed when it is made: build another pipeline to ask as someone else)."""
+        return self._groups
 
     @classmethod
     def baseline(cls, model, tokenizer, index: RagIndex | None = None, **kwargs) -> RagPipeline:

@@ -8,8 +8,9 @@ bfloat16, and that has not been done yet.
 * ``float32`` (the default): every weight and activation in 32-bit floats.
 * ``bfloat16``: the generator's weights and matrix products in bfloat16 (8 bits of mantissa instead
   of 23, the same range as float32). On a CPU that computes bfloat16 natively (Intel AMX or
-  AVX512-BF16; AMD Zen 4 and later have AVX512-BF16) matrix products run several times faster and the
-  weights take half the memory; elsewhere torch emulates it, which is *slower* than float32.
+  AVX512-BF16; AMD Zen 4 and later have AVX512-BF16) matrix products run faster and the weights take
+  half the memory (``bench/bench_dtype.py`` measures prefill, decode and a training step); elsewhere
+  torch emulates it, which is *slower* than float32.
   LoRA training (:func:`ragft.finetune.train_lora`) keeps float32 weights, LoRA matrices included,
   and runs the forward and backward passes under bfloat16 autocast (``TrainingArguments(bf16=True)``).
 * ``auto``: bfloat16 where the hardware computes it natively, float32 elsewhere. The toolkit runs its

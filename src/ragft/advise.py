@@ -167,7 +167,7 @@ class Evidence:
         elif not path.is_file():
             raise AdviceError(f"--results {path}: no such results file; make one with `ragft compare --out FOLDER`")
         if path is not None:
-            ev.results = json.loads(path.read_text(encoding="utf-8"))
+            ev.results = read_results(path, flag="--results" if results else "the labs' results")
             ev.results_path = config.display_path(path)
         gdir = Path(glue).expanduser() if glue else None
         if gdir is None:
@@ -199,6 +199,28 @@ class Evidence:
         return claim.label if claim else ""
 
 
+def read_results(path: Path, flag: str = "--results") -> dict[str, Any]:
+    """A comparison's ``results.json``, or :class:`AdviceError` naming the file, what is wrong and the fix."""
+    from . import config
+
+    where = f"{flag} {config.display_path(path)}"
+    fix = "give the results.json written by `ragft compare --out FOLDER` (or run it again to rewrite the file)"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise AdviceError(f"{where}: not valid JSON ({err.msg} at line {err.lineno}, column {err.colno}); {fix}") from None
+    except UnicodeDecodeError:
+        raise AdviceError(f"{where}: not valid JSON (not UTF-8 text); {fix}") from None
+    except (OSError, ValueError, RecursionError) as err:
+        raise AdviceError(f"{where}: not valid JSON or not readable ({type(err).__name__}); {fix}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("systems"), dict):
+        raise AdviceError(f"{where}: not a comparison results file (no \"systems\" object); {fix}")
+    for key in ("differences", "update"):
+        if key in data and not isinstance(data[key], dict):
+            raise AdviceError(f"{where}: not a comparison results file (\"{key}\" is not an object); {fix}")
+    return data
+
+
 def _pct_points(d: dict[str, Any]) -> str:
     lo, hi = d["ci95"]
     scale = 100 if abs(d["diff"]) <= 1 and abs(lo) <= 1 and abs(hi) <= 1 else 1
@@ -208,6 +230,14 @@ def _pct_points(d: dict[str, Any]) -> str:
 def _accuracy_evidence(ev: Evidence) -> list[str]:
     if not ev.results:
         return []
+    try:
+        return _accuracy_lines(ev)
+    except (KeyError, TypeError, AttributeError, ValueError) as err:  # a results file of another shape or version
+        return [f"the accuracy figures of {ev.results_path} could not be read ({type(err).__name__}: {err}); "
+                "run `ragft compare --out FOLDER` again to rewrite it"]
+
+
+def _accuracy_lines(ev: Evidence) -> list[str]:
     out = []
     d = ev.results.get("differences", {}).get("rag_vs_ft", {}).get("test_unseen")
     if d:
@@ -228,7 +258,7 @@ def _cost_evidence(ev: Evidence, p: Profile) -> tuple[list[str], dict[str, float
     try:
         profs = cost.profiles(ev.results)
         prices = cost.load_prices()
-    except (ValueError, KeyError, cost.PriceError):
+    except (ValueError, KeyError, TypeError, AttributeError, cost.PriceError):
         return [], {}
     totals = {}
     for name in ("rag", "ft"):
@@ -384,7 +414,13 @@ def cmd_advise(args) -> int:
     if missing and sys.stdin is not None and sys.stdin.isatty() and not args.json:
         for name in missing:
             while True:
-                answer = input(QUESTIONS[name] + " ").strip()
+                try:
+                    answer = input(QUESTIONS[name] + " ").strip()
+                except EOFError:  # Ctrl-D, or a closed input
+                    print(file=sys.stderr)
+                    flag = "--" + name.replace("_", "-")
+                    raise UsageError(f"no answer to \"{QUESTIONS[name]}\" (the input ended); answer it with {flag} "
+                                     "VALUE, or run `ragft advise` again and answer every question") from None
                 try:
                     Profile.parse_field(name, answer)
                 except AdviceError as err:

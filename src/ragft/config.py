@@ -12,6 +12,9 @@ variable               meaning                                         default
 ``RAGFT_EMBEDDER``     embedder: ``bundled`` or a sentence-            ``bundled`` (MiniLM-L6-v2)
                        transformers id or folder
 ``RAGFT_SEED``         seed used by labs and the harness               ``42``
+``RAGFT_DTYPE``        generator precision: ``float32``, ``bfloat16``  ``float32``
+                       or ``auto`` (bfloat16 where the CPU computes
+                       it natively); see :mod:`ragft.precision`
 =====================  ==============================================  ==========================
 
 Labs print paths with :func:`display_path`, so a page shows ``<cache>/models/...`` rather than one
@@ -64,6 +67,13 @@ def generator_name() -> str:
 
 def embedder_name() -> str:
     return os.environ.get("RAGFT_EMBEDDER", BUNDLED) or BUNDLED
+
+
+def dtype_name() -> str:
+    """The generator's precision, ``"float32"`` or ``"bfloat16"`` (``RAGFT_DTYPE``, see :mod:`ragft.precision`)."""
+    from . import precision
+
+    return precision.resolve()
 
 
 def seed() -> int:

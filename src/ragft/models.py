@@ -7,7 +7,8 @@
 * :func:`generate` answers a batch of chat prompts with left padding (greedy by default).
 
 Nothing here touches the network for the bundled models. Set ``RAGFT_GENERATOR`` /
-``RAGFT_EMBEDDER`` (see :mod:`ragft.config`) to use another model from the Hugging Face Hub.
+``RAGFT_EMBEDDER`` (see :mod:`ragft.config`) to use another model from the Hugging Face Hub, and
+``RAGFT_DTYPE`` (see :mod:`ragft.precision`; float32 unless set) to run the generator in bfloat16.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import config, threads
+from . import config, precision, threads
 
 CACHE_FORMAT = 1  # bump to invalidate every generator cache
 _MANIFEST = "ragft-cache.json"
@@ -136,31 +137,42 @@ class LoadInfo:
     seconds: float
     built_cache: bool
     path: str
+    dtype: str = precision.FLOAT32
 
 
 last_load: LoadInfo | None = None
 
 
-def generator_fingerprint(name: str | None = None) -> str:
-    """A string that identifies the generator's weights: the bundled model plus its cache version, or a hub id."""
+def generator_fingerprint(name: str | None = None, *, dtype=None) -> str:
+    """A string that identifies the generator's weights and precision (the answer cache's model key).
+
+    The bundled model plus its cache version, or a hub id; then ``@bfloat16`` when the model computes
+    in bfloat16 (``dtype``, default ``RAGFT_DTYPE``). float32 adds nothing, so float32 fingerprints,
+    and the answers cached under them, are the same as before the precision setting existed.
+    """
     name = name or config.generator_name()
-    if name == config.BUNDLED:
-        return f"{config.GENERATOR_NAME}:{generator_cache_dir().name}"
-    return name
+    base = f"{config.GENERATOR_NAME}:{generator_cache_dir().name}" if name == config.BUNDLED else name
+    return base + precision.key_suffix(dtype)
 
 
-def load_generator(name: str | None = None, *, progress: bool = True):
+def load_generator(name: str | None = None, *, progress: bool = True, dtype=None):
     """Return ``(model, tokenizer)`` for the course generator, ready for :func:`generate`.
 
     ``name`` defaults to ``RAGFT_GENERATOR`` or the bundled SmolLM2-135M-Instruct. Any other value
     is passed to ``from_pretrained`` (a Hugging Face id needs internet the first time).
-    The model is in eval mode; the tokenizer pads on the left.
+    ``dtype`` (``"float32"``, ``"bfloat16"``, ``"auto"`` or a ``torch.dtype``) defaults to
+    ``RAGFT_DTYPE``, which defaults to float32 (:mod:`ragft.precision`); the weights are loaded in it
+    (the cached copy of the bundled model is float32 on disk whatever the setting).
+    The model is in eval mode and carries ``ragft_dtype`` and ``ragft_fingerprint``; the tokenizer
+    pads on the left.
     """
     global last_load
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     threads.configure()  # the cores other programs leave free (ragft.threads)
     name = name or config.generator_name()
+    dtype_name = precision.name_of(dtype)
+    torch_dtype = precision.torch_dtype(dtype_name)
     start = time.perf_counter()
     built = False
     if name == config.BUNDLED:
@@ -169,7 +181,7 @@ def load_generator(name: str | None = None, *, progress: bool = True):
         if _cache_is_complete(folder):
             try:
                 tokenizer = AutoTokenizer.from_pretrained(folder)
-                model = AutoModelForCausalLM.from_pretrained(folder)
+                model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch_dtype)
             except Exception as err:  # a cache that passes the size check but fails to load
                 warnings.warn(f"generator cache at {folder} is unreadable ({err}); rebuilding it", stacklevel=2)
                 model = tokenizer = None
@@ -177,17 +189,19 @@ def load_generator(name: str | None = None, *, progress: bool = True):
             _build_generator_cache(folder, progress=progress)
             built = True
             tokenizer = AutoTokenizer.from_pretrained(folder)
-            model = AutoModelForCausalLM.from_pretrained(folder)
+            model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch_dtype)
         source = f"bundled {config.GENERATOR_NAME}"
         path = str(folder)
     else:
         tokenizer = AutoTokenizer.from_pretrained(name)
-        model = AutoModelForCausalLM.from_pretrained(name)
+        model = AutoModelForCausalLM.from_pretrained(name, dtype=torch_dtype)
         source, path = name, name
     _prepare_tokenizer(tokenizer)
     model.eval()
-    model.ragft_fingerprint = generator_fingerprint(name)  # which weights these are (for the answer cache)
-    last_load = LoadInfo(source=source, seconds=time.perf_counter() - start, built_cache=built, path=path)
+    model.ragft_dtype = dtype_name
+    model.ragft_fingerprint = generator_fingerprint(name, dtype=dtype_name)  # which weights, which precision (answer cache)
+    last_load = LoadInfo(source=source, seconds=time.perf_counter() - start, built_cache=built, path=path,
+                         dtype=dtype_name)
     return model, tokenizer
 
 

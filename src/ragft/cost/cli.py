@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -54,17 +55,52 @@ def _results_path(args) -> Path:
     from ..compare import CompareConfig, run_comparison
 
     out = root / "cost-results"
-    print(f"[cost] no comparison results yet: running `ragft compare` (saved to {config.display_path(out)})",
-          file=sys.stderr)
+    print(COMPARISON_NOTE.format(out=config.display_path(out)), file=sys.stderr, flush=True)
     results = run_comparison(CompareConfig(systems=("closed_book", "rag", "ft", "ft_rag")))
     return results.save(out, force=True)
+
+
+#: what `ragft cost` says before it starts a comparison of its own (the times are Lab 3's, which runs the same one)
+COMPARISON_NOTE = (
+    "[cost] no comparison results yet (none in the cache from Lab 3, Lab 4 or an earlier `ragft cost`), so this "
+    "runs `ragft compare` first: closed book, RAG, the fine-tuned model and the fine-tuned model with retrieval, on "
+    "every test question. On two cores that takes up to about twelve minutes, plus several minutes to train the "
+    "knowledge adapter if it is not cached (much less once answers are cached); the results go to {out}. To skip "
+    "it, press Ctrl-C now and pass --results PATH (the results.json of `ragft compare --out FOLDER`)."
+)
 
 
 def _check_numbers(args) -> None:
     for flag, value in (("--queries-per-day", args.queries_per_day), ("--updates-per-month", args.updates_per_month),
                         ("--months", args.months)):
-        if not value >= 0:
-            raise UsageError(f"{flag} {value:g}: give a number of 0 or more")
+        if not math.isfinite(value) or value < 0:
+            raise UsageError(f"{flag} {value:g}: give a finite number of 0 or more")
+
+
+def _non_finite(value, path: str = "") -> list[str]:
+    """Where ``value`` (the report) holds a number that is not finite (inf or nan), as dotted paths."""
+    if isinstance(value, float):
+        return [] if math.isfinite(value) else [path or "value"]
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _non_finite(v, f"{path}.{k}" if path else str(k))]
+    if isinstance(value, (list, tuple)):
+        return [p for i, v in enumerate(value) for p in _non_finite(v, f"{path}[{i}]")]
+    return []
+
+
+def _check_report(report: dict, args) -> None:
+    """Refuse a report that holds inf or nan: the inputs overflowed, or the results miss a measurement."""
+    bad = _non_finite({k: v for k, v in report.items() if k != "measured_on"})
+    if not bad:
+        return
+    where = ", ".join(bad[:3]) + (f" and {len(bad) - 3} more" if len(bad) > 3 else "")
+    if any(p.startswith(("horizon", "systems")) and p.endswith(("queries", "updates", "compute_s", "cost", "total"))
+           for p in bad) or any(p.startswith("break_even") for p in bad):
+        raise UsageError(
+            f"the totals overflow (not finite: {where}) at --queries-per-day {args.queries_per_day:g}, "
+            f"--updates-per-month {args.updates_per_month:g}, --months {args.months:g}; give realistic values (e.g. "
+            "--queries-per-day 1e6 --months 12)")
+    raise UsageError(f"the results give no finite value for {where}; run the comparison again (`ragft compare --out FOLDER`)")
 
 
 def cmd_cost(args) -> int:
@@ -90,8 +126,13 @@ def cmd_cost(args) -> int:
     except (ValueError, KeyError) as err:
         raise UsageError(f"{config.display_path(path)}: {err}") from None
     report["results"] = config.display_path(path)
+    _check_report(report, args)
     if args.json:
-        print(json.dumps(report, indent=1))
+        try:
+            text = json.dumps(report, indent=1, allow_nan=False)
+        except ValueError as err:  # a non-finite number _check_report did not see (in measured_on, say)
+            raise UsageError(f"the report is not valid JSON ({err}); run the comparison again") from None
+        print(text)
         return 0
     print_report(report)
     return 0

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 from ..cli import UsageError
 from .train import DEFAULTS
+
+#: the largest values `ragft finetune` accepts: beyond them a run diverges (an lr of inf trained an adapter that
+#: answers ""), takes days, or allocates adapters wider than the layers they adapt
+MAX_LR = 1.0
+MAX_EPOCHS = 1000
+MAX_RANK = 256
 
 
 def register(subparsers) -> None:
@@ -38,12 +45,17 @@ def run(args: argparse.Namespace) -> int:
     from .data import load_training_data
     from .train import ALL_LINEAR, DEFAULT_TARGET_MODULES, train_lora
 
-    if args.epochs <= 0:
-        raise UsageError(f"--epochs must be positive, got {args.epochs}")
-    if args.lr <= 0:
-        raise UsageError(f"--lr must be positive, got {args.lr} (try 1e-3)")
+    if not math.isfinite(args.epochs) or args.epochs <= 0 or args.epochs > MAX_EPOCHS:
+        raise UsageError(f"--epochs must be positive, finite and at most {MAX_EPOCHS}, got {args.epochs} "
+                         f"(default {DEFAULTS['epochs']:g})")
+    if not math.isfinite(args.lr) or args.lr <= 0 or args.lr > MAX_LR:
+        raise UsageError(f"--lr must be positive, finite and at most {MAX_LR:g}, got {args.lr} "
+                         f"(default {DEFAULTS['lr']:g}; LoRA learning rates are around 1e-4 to 1e-2)")
     if args.rank < 1 or args.batch_size < 1:
         raise UsageError("--rank and --batch-size must be at least 1")
+    if args.rank > MAX_RANK:
+        raise UsageError(f"--rank must be at most {MAX_RANK}, got {args.rank} (default {DEFAULTS['rank']}; a rank above "
+                         "the width of the adapted layers adds parameters and nothing else)")
     out: Path = args.output
     # the output-folder rule (ragft.outputs), checked before anything is trained: --force replaces an adapter
     # folder and nothing else (never ., ~, a folder of other files or the folder of the training data)

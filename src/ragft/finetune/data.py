@@ -49,13 +49,25 @@ def check_example(example: object, where: str = "example") -> dict:
             raise TrainingDataError(f"{where}: no non-empty assistant message, so there is nothing to learn")
         if messages[-1]["role"] != "assistant":
             raise TrainingDataError(f"{where}: the last message must be the assistant's (the reply to learn)")
+        for i, m in enumerate(messages):
+            _check_text(m["content"], f"{where}: message {i + 1} \"content\"")
         return {"messages": [{"role": m["role"], "content": m["content"]} for m in messages]}
     for key in ("question", "answer"):
         if key not in example:
             raise TrainingDataError(f'{where}: missing "{key}" (each line needs "question" and "answer", or "messages")')
         if not isinstance(example[key], str) or not example[key].strip():
             raise TrainingDataError(f'{where}: "{key}" must be a non-empty string')
+        _check_text(example[key], f'{where}: "{key}"')
     return {"question": example["question"], "answer": example["answer"]}
+
+
+def _check_text(text: str, what: str) -> None:
+    """Refuse strings that are not valid Unicode (a JSON escape like "\\ud800" gives an unpaired surrogate)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise TrainingDataError(f"{what} holds an unpaired surrogate (\\u{ord(text[err.start]):04x} at character "
+                                f"{err.start + 1}), which is not a character; remove that escape") from None
 
 
 def load_training_data(path: str | Path) -> list[dict]:
@@ -67,17 +79,30 @@ def load_training_data(path: str | Path) -> list[dict]:
     path = Path(path)
     if not path.is_file():
         raise TrainingDataError(f"{path}: no such file; pass a JSONL file with one example per line")
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise TrainingDataError(f"{path}: cannot be read ({err.strerror or err})") from None
     examples = []
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            where = f"{path.name}:{n}"
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise TrainingDataError(f"{where}: not valid JSON ({err.msg} at column {err.colno})") from None
-            examples.append(check_example(obj, where))
+    for n, data in enumerate(raw.removeprefix(b"\xef\xbb\xbf").splitlines(), start=1):  # a UTF-8 BOM is fine
+        where = f"{path.name}:{n}"
+        try:
+            line = data.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise TrainingDataError(
+                f"{where}: not UTF-8 text (byte 0x{data[err.start]:02x} at column {err.start + 1}; the file looks saved as "
+                f"latin-1 or another legacy encoding); save it as UTF-8, e.g. `iconv -f latin1 -t utf-8 {path.name} "
+                f"> fixed.jsonl`") from None
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise TrainingDataError(f"{where}: not valid JSON ({err.msg} at column {err.colno})") from None
+        except (ValueError, RecursionError) as err:  # a 5,000-digit number, or arrays nested thousands deep
+            reason = "nested too deeply" if isinstance(err, RecursionError) else str(err).split(";")[0]
+            raise TrainingDataError(f"{where}: not usable JSON ({reason})") from None
+        examples.append(check_example(obj, where))
     if not examples:
         raise TrainingDataError(f"{path}: the file holds no examples; add lines like "
                                 '{"question": "...", "answer": "..."}')

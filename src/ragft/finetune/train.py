@@ -21,6 +21,15 @@ The pieces, in the order :func:`train_lora` uses them:
 a later lab gets the same adapter back in a second instead of training again. :func:`load_finetuned`
 puts an adapter back on the base model for :func:`ragft.models.generate`, with its training prompt as
 ``model.ragft_prompt`` so that it is asked the way it was trained.
+
+Precision and memory (``RAGFT_DTYPE``, :mod:`ragft.precision`; float32 unless set): with bfloat16 the
+base weights and the LoRA matrices stay float32 and the ``Trainer`` runs forward and backward under
+bfloat16 autocast (``TrainingArguments(bf16=True)``). Whatever the precision, the loss is computed by
+:func:`selective_lm_loss`: the language-model head (a 49,152-word vocabulary for SmolLM2) is applied
+only at the positions that carry a label, the answer tokens, instead of at every position of every
+prompt. The loss is the same as the standard one to within float rounding; for RAFT's long prompts it
+saves most of the training step's memory (the full logits of a batch of 8 x 512 tokens are 0.8 GB in
+float32, and cross-entropy keeps several copies of them for the backward pass).
 """
 
 from __future__ import annotations
@@ -36,7 +45,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .. import config, outputs
+from .. import config, outputs, precision
 from ..answers import file_sha256
 from ..cli import UsageError
 from .data import check_example, to_messages
@@ -202,6 +211,58 @@ def _quiet_progress_callback():
     return LossInBar
 
 
+def selective_lm_loss(model, inputs: dict, num_items_in_batch=None):
+    """Causal-LM cross-entropy with the LM head applied only where a label is set (``labels != -100``).
+
+    ``model`` is a causal LM or a peft model around one. Its body (``get_base_model().model`` for
+    Llama-style models: embeddings, decoder blocks, final norm) gives the hidden states; they are shifted
+    against the labels as in ``ForCausalLMLoss``, the positions whose next token is supervised are picked,
+    and only those go through ``lm_head``. Summed in float32 and divided by ``num_items_in_batch`` (the
+    ``Trainer``'s count of supervised tokens over the whole accumulated batch) or, without it, by this
+    batch's count: the standard loss, to within float rounding. A batch with no supervised token gives
+    a loss of 0 (the standard path gives NaN).
+    """
+    import torch
+    import torch.nn.functional as F
+
+    causal_lm = model.get_base_model() if hasattr(model, "get_base_model") else model
+    body = getattr(causal_lm, causal_lm.base_model_prefix)
+    head = causal_lm.get_output_embeddings()
+    labels = inputs["labels"]
+    body_inputs = {k: v for k, v in inputs.items() if k != "labels"}
+    hidden = body(**body_inputs, use_cache=False).last_hidden_state
+    targets = labels[:, 1:]
+    keep = targets != -100
+    logits = head(hidden[:, :-1][keep]).float()
+    loss = F.cross_entropy(logits, targets[keep], reduction="sum")
+    count = num_items_in_batch if num_items_in_batch is not None else keep.sum()
+    if torch.is_tensor(count):
+        count = count.to(loss.device)
+        return loss / torch.clamp(count, min=1)
+    return loss / max(int(count), 1)
+
+
+def _selective_head_trainer():
+    """A ``Trainer`` whose loss is :func:`selective_lm_loss` (everything else as the ``Trainer`` does it)."""
+    from transformers import Trainer
+
+    class SelectiveHeadTrainer(Trainer):
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            if return_outputs or "labels" not in inputs or self.label_smoother is not None \
+                    or self.compute_loss_func is not None:
+                return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+            # accelerate puts autocast around model.forward; this path calls the body directly, so enter it here
+            with self.accelerator.autocast():
+                loss = selective_lm_loss(self.accelerator.unwrap_model(model), inputs,
+                                         num_items_in_batch if self.model_accepts_loss_kwargs else None)
+            if self.args.average_tokens_across_devices and self.model_accepts_loss_kwargs \
+                    and num_items_in_batch is not None:
+                loss = loss * self.accelerator.num_processes  # as Trainer.compute_loss does
+            return loss
+
+    return SelectiveHeadTrainer
+
+
 def train_lora(
     examples: Sequence[dict],
     *,
@@ -218,6 +279,7 @@ def train_lora(
     system: str | None = None,
     overwrite: bool = False,
     progress: bool = True,
+    selective_head: bool = True,
 ) -> TrainResult:
     """Fine-tune the course generator with LoRA on ``examples`` and save the adapter.
 
@@ -225,6 +287,10 @@ def train_lora(
     system prompt added to every example that has none (use the same one when you generate).
     ``output_dir`` defaults to a new folder under ``<cache>/adapters/``; an existing non-empty folder
     is only replaced with ``overwrite=True``. Returns a :class:`TrainResult`.
+
+    Trains in ``RAGFT_DTYPE``'s precision (float32 unless set; bfloat16 means float32 weights under
+    bfloat16 autocast). ``selective_head=False`` computes the standard full-vocabulary logits at every
+    position instead of :func:`selective_lm_loss` (same loss, far more memory; for comparisons).
     """
     import torch
     from peft import LoraConfig, get_peft_model
@@ -251,7 +317,9 @@ def train_lora(
         raise AdapterError(str(err)) from None
 
     set_seed(seed)
-    model, tokenizer = models.load_generator(progress=False)
+    dtype = precision.resolve()
+    # float32 master weights in both precisions: bfloat16 training is autocast (TrainingArguments(bf16=True))
+    model, tokenizer = models.load_generator(progress=False, dtype=precision.FLOAT32)
     lora = LoraConfig(task_type="CAUSAL_LM", r=rank, lora_alpha=alpha, lora_dropout=dropout,
                       target_modules=list(target_modules), bias="none")
     model = get_peft_model(model, lora)
@@ -272,6 +340,7 @@ def train_lora(
             save_strategy="no",
             report_to=[],
             use_cpu=True,
+            bf16=dtype == precision.BFLOAT16,  # autocast; the weights (LoRA matrices too) stay float32
             seed=seed,
             data_seed=seed,
             disable_tqdm=not progress,
@@ -281,7 +350,8 @@ def train_lora(
             train_sampling_strategy="group_by_length",  # batches of similar length waste less padding
             optim="adamw_torch",
         )
-        trainer = Trainer(model=model, args=args, train_dataset=data, data_collator=make_collator(tokenizer))
+        trainer_cls = _selective_head_trainer() if selective_head else Trainer
+        trainer = trainer_cls(model=model, args=args, train_dataset=data, data_collator=make_collator(tokenizer))
         trainer.remove_callback(PrinterCallback)  # without a bar it would print every log line
         if progress:
             trainer.remove_callback(ProgressCallback)
@@ -298,7 +368,7 @@ def train_lora(
         settings = dict(epochs=epochs, lr=lr, rank=rank, alpha=alpha, dropout=dropout,
                         target_modules=list(target_modules), batch_size=batch_size, max_length=max_length,
                         seed=seed, system=system, scheduler=DEFAULTS["scheduler"],
-                        warmup_steps=DEFAULTS["warmup_steps"], format=ADAPTER_FORMAT)
+                        warmup_steps=DEFAULTS["warmup_steps"], format=ADAPTER_FORMAT, dtype=dtype)
         result = TrainResult(
             adapter_dir=str(output_dir),
             seconds=seconds,
@@ -353,15 +423,23 @@ def _move_into_place(staged: Path, target: Path) -> None:
 
 
 def adapter_key(examples: Sequence[dict], **train_kwargs) -> str:
-    """Hash of the training data, the full training configuration and the base model."""
+    """Hash of the training data, the full training configuration, the base model and the precision.
+
+    The precision (``RAGFT_DTYPE``) enters only when it is not float32, so float32 keys, and the
+    adapters cached under them, are the same as before the setting existed. ``progress`` and
+    ``selective_head`` do not change the adapter beyond float rounding and are not part of it.
+    """
     settings = {k: train_kwargs.get(k, DEFAULTS.get(k)) for k in
                 ("epochs", "lr", "rank", "alpha", "dropout", "target_modules", "batch_size", "max_length")}
     settings["target_modules"] = list(settings["target_modules"])
     settings.update(seed=train_kwargs.get("seed", 42), system=train_kwargs.get("system"),
                     scheduler=DEFAULTS["scheduler"], warmup=DEFAULTS["warmup_steps"], format=ADAPTER_FORMAT)
-    unknown = set(train_kwargs) - set(settings) - {"progress"}
+    unknown = set(train_kwargs) - set(settings) - {"progress", "selective_head"}
     if unknown:
         raise TypeError(f"unknown training option(s) {sorted(unknown)}")
+    dtype = precision.resolve()
+    if dtype != precision.FLOAT32:  # float32 keys stay as they were before RAGFT_DTYPE existed
+        settings["dtype"] = dtype
     payload = json.dumps({"data": [check_example(ex) for ex in examples], "config": settings,
                           "base": _base_model_id()}, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]

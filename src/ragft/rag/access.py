@@ -12,12 +12,22 @@ is one line, :func:`can_read`:
 :func:`access_filter` turns an asker's groups into a filter that :class:`~ragft.rag.RagIndex` applies
 *inside* the search (before ranking), so a document the asker may not read is never a candidate: it
 cannot be ranked, compressed, put in a prompt or counted by the abstention gate.
+
+**Who is asking is not this module's to decide.** ``ragft ask --groups hr`` believes whatever is typed:
+on a command line the user *is* the administrator of their own files. In a real deployment the
+application that calls the toolkit authenticates the user and builds an :class:`Identity` from its own
+records (a directory, single sign-on claims); ``RagPipeline(..., identity=...)`` then reads as that
+identity, and a groups value taken from the user's request cannot be given beside it (it is an error,
+not an override). :data:`ALL` is refused on the command line unless ``RAGFT_ALLOW_ALL_GROUPS=1`` is
+set (graders and administrators); the Python API keeps it for the course's graders.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 #: the asker who may read every document: the course's grader (its question sets have answers in
@@ -28,17 +38,74 @@ PUBLIC = "public"
 KNOWN_LEVELS = ("public", "internal", "confidential", "restricted")
 _GROUP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]*$")
 
-Groups = str | Sequence[str] | None
+#: set to 1 to let ``--groups '*'`` (every document) through the command line
+ALLOW_ALL_ENV = "RAGFT_ALLOW_ALL_GROUPS"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A verified asker, built by the application that authenticated them (never from user input).
+
+    ``Identity("ana", ["hr"], verified_by="sso")``; ``verified_by`` names what vouched for the groups
+    and is shown in error messages and logs. Pass it as ``RagPipeline(..., identity=...)`` or wherever
+    ``groups`` is accepted.
+    """
+
+    user: str
+    groups: frozenset[str] | tuple[str, ...] | list[str] = frozenset()
+    verified_by: str = "application"
+
+    def __post_init__(self):
+        if not str(self.user).strip():
+            raise ValueError("an Identity needs the user's name or id")
+        if not str(self.verified_by).strip():
+            raise ValueError("an Identity needs verified_by: what authenticated the user (e.g. 'sso')")
+        if isinstance(self.groups, str):
+            raise ValueError("Identity groups are a list of names, e.g. ['hr', 'exec'], not one string")
+        parsed = parse_groups(list(self.groups))
+        object.__setattr__(self, "groups", parsed)
+
+
+Groups = str | Sequence[str] | Identity | None
+
+
+def resolve_asker(groups: Groups = None, identity: Identity | None = None) -> str | frozenset[str]:
+    """The groups to read as: the verified ``identity``'s when there is one, else ``groups``.
+
+    Giving both is an error: a groups value that came with a user's request must not widen (or narrow)
+    what an authenticated identity reads.
+    """
+    if identity is not None:
+        if not isinstance(identity, Identity):
+            raise TypeError(f"identity must be a ragft.rag.access.Identity, got {type(identity).__name__}")
+        if groups is not None:
+            raise ValueError(f"both an identity ({identity.user}, verified by {identity.verified_by}) and groups "
+                             f"{groups!r} were given; the identity decides what is read, so drop the groups")
+        return identity.groups
+    return parse_groups(groups)
+
+
+def parse_user_groups(value: str | None) -> str | frozenset[str]:
+    """:func:`parse_groups` for a value a user typed (``--groups``): :data:`ALL` needs ``RAGFT_ALLOW_ALL_GROUPS=1``."""
+    parsed = parse_groups(value)
+    if parsed == ALL and os.environ.get(ALLOW_ALL_ENV) != "1":
+        raise ValueError(f"'{ALL}' would read every document, whatever its access; it is for graders and administrators "
+                         f"and needs {ALLOW_ALL_ENV}=1 in the environment. Name your groups instead, e.g. --groups hr,exec")
+    return parsed
 
 
 def parse_groups(value: Groups) -> str | frozenset[str]:
-    """The asker's groups from ``"hr,exec"``, ``["hr", "exec"]``, ``None`` (no groups) or :data:`ALL`.
+    """The asker's groups from ``"hr,exec"``, ``["hr", "exec"]``, ``None`` (no groups), an :class:`Identity` or :data:`ALL`.
 
     Raises ``ValueError`` naming the problem for an empty name (``"hr,,exec"``) or a name with spaces or
     punctuation, which is almost always a typo in a command line.
     """
     if value is None:
         return frozenset()
+    if isinstance(value, Identity):
+        return value.groups
+    if isinstance(value, frozenset) and not value:
+        return value
     if isinstance(value, str):
         if value.strip() == ALL:
             return ALL

@@ -1,10 +1,22 @@
 """Load a folder of documents (Markdown, plain text, PDF) for indexing.
 
-Every file becomes a :class:`Document`. Markdown and text files may start with YAML front
-matter (``---`` lines) holding metadata: ``id``, ``title``, ``updated``, ``access``, ``groups`` and
-anything else (kept in ``Document.meta``). Without front matter the id is the file's path relative
-to the folder without its suffix (``policies/refunds``) and the title is the first Markdown
-heading, else a short first line, else the file name.
+Every file becomes a :class:`Document`. Markdown and text files may start with front matter holding
+metadata: ``id``, ``title``, ``updated``, ``access``, ``groups`` and anything else (kept in
+``Document.meta``). Without front matter the id is the file's path relative to the folder without its
+suffix (``policies/refunds``) and the title is the first Markdown heading, else a short first line, else
+the file name.
+
+One parser, :func:`split_front_matter`, reads the forms people write: YAML between ``---`` lines (closed
+by ``---`` or ``...``, after blank lines or a byte-order mark, fences indented or not) and TOML between
+``+++`` lines. A PDF cannot hold front matter, so its metadata lives in a **sidecar file** beside it:
+``report.pdf.yaml`` (or ``report.pdf.yml``) with the same keys.
+
+Access metadata is read by :func:`access_from_meta`, which **denies by default**: whatever looks like
+access metadata but is not understood (``Access:`` or ``acess:`` for ``access:``, ``access: false``,
+``groups:`` without ``access:``, a first line such as ``access: confidential`` outside any front matter)
+makes the document readable by its groups only (by nobody, if it names none) and raises an
+:class:`AccessMetadataWarning` that names the file and the fix. A mistake can lock a document away;
+it never makes one public. ``groups: hr, exec`` (a string) is read as the two groups ``hr`` and ``exec``.
 
 Files that cannot be used (empty, binary, not UTF-8, unreadable, a PDF without text) are skipped
 with a :class:`SkippedFileWarning` that names them; a folder with nothing usable is an error.
@@ -12,7 +24,9 @@ with a :class:`SkippedFileWarning` that names them; a folder with nothing usable
 
 from __future__ import annotations
 
+import difflib
 import re
+import tomllib
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +38,20 @@ TEXT_SUFFIXES = (".md", ".markdown", ".txt")
 PDF_SUFFIXES = (".pdf",)
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES + PDF_SUFFIXES
 
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+#: YAML front matter: ``---`` ... ``---`` (or ``...``), after blank lines, fences indented or not
+_FRONT_MATTER = re.compile(r"\A(?:[ \t]*\r?\n)*[ \t]*---[ \t]*\r?\n(.*?)\r?\n[ \t]*(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)",
+                           re.DOTALL)
+#: TOML front matter (Hugo and Zola write it): ``+++`` ... ``+++``
+_TOML_FRONT_MATTER = re.compile(r"\A(?:[ \t]*\r?\n)*[ \t]*\+\+\+[ \t]*\r?\n(.*?)\r?\n[ \t]*\+\+\+[ \t]*(?:\r?\n|\Z)",
+                                re.DOTALL)
+#: a line near the top of a body that looks like access metadata the parser did not take as front matter
+_STRAY_ACCESS = re.compile(r"^[ \t]*[\"']?(access|acess|acces|groups?)[\"']?[ \t]*[:=][ \t]*"
+                           r"(\[[^\]\n]*\]|[\"']?[\w.@-]+[\"']?([ \t]*,[ \t]*[\w.@-]+)*)[ \t]*$", re.IGNORECASE | re.MULTILINE)
+ACCESS_KEYS = ("access", "groups")
+#: keys that are not ``access``/``groups`` but are almost certainly meant as access metadata
+_ACCESS_LIKE = ("group", "visibility", "audience", "classification", "acl", "readers", "allowed_groups",
+                "private", "confidential", "restricted", "permissions")
+SIDECAR_SUFFIXES = (".yaml", ".yml")
 _HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 
 
@@ -55,14 +82,121 @@ class Document:
 
 
 def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
-    """Return ``(metadata, body)``; metadata is ``{}`` when the text has no YAML front matter."""
+    """Return ``(metadata, body)``; metadata is ``{}`` when the text has no front matter.
+
+    Reads YAML between ``---`` lines (closed by ``---`` or ``...``) and TOML between ``+++`` lines,
+    after leading blank lines or a byte-order mark. Raises ``yaml.YAMLError`` or ``ValueError`` for a
+    block that is not a mapping.
+    """
+    text = text.removeprefix("\ufeff")
     match = _FRONT_MATTER.match(text)
-    if not match:
+    if match:
+        meta = yaml.safe_load(match.group(1)) or {}
+    elif match := _TOML_FRONT_MATTER.match(text):
+        try:
+            meta = tomllib.loads(match.group(1))
+        except tomllib.TOMLDecodeError as err:
+            raise ValueError(f"has invalid TOML front matter ({err}); fix the block between the +++ lines") from None
+    else:
         return {}, text
-    meta = yaml.safe_load(match.group(1)) or {}
     if not isinstance(meta, dict):
-        raise ValueError("front matter is not a YAML mapping (expected lines like `title: ...`)")
+        raise ValueError("front matter is not a mapping (expected lines like `title: ...`)")
     return meta, text[match.end() :]
+
+
+def _split_groups(value: Any) -> list[str]:
+    """``[hr, exec]``, ``"hr, exec"`` and ``"hr"`` as lists of names (a string is split on commas and spaces)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [g for g in re.split(r"[,\s]+", value.strip().strip("[]")) if g]
+    if isinstance(value, (list, tuple, set)):
+        out = []
+        for v in value:
+            out.extend(_split_groups(v) if isinstance(v, str) else [str(v)])
+        return out
+    return [str(value)]
+
+
+def access_from_meta(meta: dict[str, Any], body: str = "") -> tuple[str, list[str], list[str]]:
+    """``(access, groups, problems)`` from a document's metadata, denying by default.
+
+    Removes the access keys it reads from ``meta``. Any problem (a key in the wrong case or misspelt,
+    an access level that is not a word, groups without a level, access-like lines left at the top of
+    the body) makes the document non-public: ``confidential``, readable only by the groups it names.
+    ``problems`` describes each, with the fix.
+    """
+    from .access import PUBLIC
+
+    problems: list[str] = []
+    found: dict[str, Any] = {}
+    near_miss = False
+    for key in list(meta):
+        name = str(key)
+        low = name.strip().lower()
+        if name in ACCESS_KEYS:
+            found[name] = meta.pop(key)
+        elif low in ACCESS_KEYS:
+            found.setdefault(low, meta.pop(key))
+            problems.append(f"the key {name!r} is read as `{low}:`; write it in lower case")
+        elif low in _ACCESS_LIKE or difflib.get_close_matches(low, ACCESS_KEYS, n=1, cutoff=0.75):
+            close = difflib.get_close_matches(low, ACCESS_KEYS, n=1, cutoff=0.6)
+            target = close[0] if close else "groups"
+            value = meta.pop(key)
+            if target == "groups":
+                found.setdefault("groups", value)
+            near_miss = True
+            problems.append(f"the key {name!r} looks like access metadata but is not `access:` or `groups:`, so the "
+                            f"document is kept from everyone outside the groups it names; write `{target}:`")
+    value = found.get("access")
+    groups = _split_groups(found.get("groups"))
+    if value is None and "access" in found:
+        access = "confidential"
+        problems.append("`access:` has no value, so the document is treated as confidential (readable by its groups "
+                        "only); write e.g. `access: internal`, `confidential` or `public`")
+    elif value is None:
+        if "groups" in found and set(groups) - {"everyone"} and not near_miss:
+            problems.append("it names groups but no access level, so it is treated as `access: confidential` "
+                            "(readable by those groups only); add `access: internal`, `confidential` or `public`")
+        access = "confidential" if problems else PUBLIC
+    elif isinstance(value, str) and re.fullmatch(r"[A-Za-z][A-Za-z_-]*", value.strip()):
+        access = value.strip().lower()
+        if near_miss and access == PUBLIC:
+            access = "confidential"
+    else:
+        access = "confidential"
+        problems.append(f"access {value!r} is not a level such as public, internal or confidential, so the "
+                        "document is treated as confidential; write e.g. `access: confidential`")
+    head = "\n".join([line for line in body.splitlines() if line.strip()][:6])
+    if (stray := _STRAY_ACCESS.search(head)) and access == PUBLIC:
+        problems.append(f"a line near the top starts with {stray.group(1)!r}, which looks like access metadata "
+                        "outside front matter, so the document is treated as confidential with no readers; put "
+                        "the metadata in a block between --- lines at the very top of the file")
+        access, groups = "confidential", []
+    return access, groups, problems
+
+
+def sidecar_path(path: Path) -> Path | None:
+    """The metadata file beside a PDF (``report.pdf.yaml`` or ``report.pdf.yml``), if there is one."""
+    for suffix in SIDECAR_SUFFIXES:
+        candidate = path.with_name(path.name + suffix)
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _read_sidecar(path: Path) -> dict[str, Any]:
+    side = sidecar_path(path)
+    if side is None:
+        return {}
+    try:
+        meta = yaml.safe_load(side.read_text(encoding="utf-8-sig")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        raise ValueError(f"has an unreadable metadata file {side.name} ({err.__class__.__name__}); fix it "
+                         "(YAML lines such as `access: confidential`)") from None
+    if not isinstance(meta, dict):
+        raise ValueError(f"has a metadata file {side.name} that is not a mapping (expected lines like `access: ...`)")
+    return meta
 
 
 def first_heading(text: str) -> str | None:
@@ -97,14 +231,6 @@ def _read_text(path: Path) -> str:
         raise ValueError(f"is not UTF-8 text ({err.reason} at byte {err.start}); re-save it as UTF-8") from None
 
 
-def _as_groups(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    return [str(v) for v in value]
-
-
 def load_document(path: str | Path, root: str | Path | None = None) -> Document:
     """Read one file. Raises ``ValueError`` (with the reason) when it cannot be used."""
     path = Path(path)
@@ -119,7 +245,7 @@ def load_document(path: str | Path, root: str | Path | None = None) -> Document:
     except Exception as err:  # OSError, pypdf errors on a broken PDF, ...
         raise ValueError(f"could not be read ({type(err).__name__}: {err})") from None
     try:
-        meta, body = split_front_matter(raw_text) if suffix in TEXT_SUFFIXES else ({}, raw_text)
+        meta, body = split_front_matter(raw_text) if suffix in TEXT_SUFFIXES else (_read_sidecar(path), raw_text)
     except yaml.YAMLError as err:
         raise ValueError(f"has invalid YAML front matter ({err.__class__.__name__}); fix the block between the --- lines") from None
     if not body.strip():
@@ -129,14 +255,17 @@ def load_document(path: str | Path, root: str | Path | None = None) -> Document:
     doc_id = str(meta.pop("id", None) or rel)
     title = str(meta.pop("title", None) or guess_title(body) or path.stem.replace("_", " ").replace("-", " "))
     updated = meta.pop("updated", None)
+    access, groups, problems = access_from_meta(meta, body if suffix in TEXT_SUFFIXES else "")
+    if problems:
+        meta["access_problems"] = problems
     return Document(
         id=doc_id,
         title=title,
         text=body.strip(),
         path=str(path),
         updated=str(updated) if updated is not None else None,
-        access=str(meta.pop("access", None) or "public"),
-        groups=_as_groups(meta.pop("groups", None)),
+        access=access,
+        groups=groups,
         meta=meta,
     )
 
@@ -145,7 +274,7 @@ def access_problems(doc: Document) -> list[str]:
     """What looks wrong in a document's access metadata (see :mod:`ragft.rag.access`)."""
     from .access import KNOWN_LEVELS, PUBLIC
 
-    out = []
+    out = list(doc.meta.get("access_problems", ()))
     if doc.access not in KNOWN_LEVELS:
         out.append(f"access {doc.access!r} is not one of {', '.join(KNOWN_LEVELS)}; it is treated as restricted "
                    "(only its groups may read it); fix the spelling if it was meant to be public")
@@ -174,7 +303,8 @@ def load_documents(folder: str | Path, *, suffixes: tuple[str, ...] = SUPPORTED_
         if any(part.startswith(".") for part in rel_parts) or not path.is_file():
             continue
         if path.suffix.lower() not in suffixes:
-            other += 1
+            if not (path.suffix.lower() in SIDECAR_SUFFIXES and Path(path.stem).suffix.lower() in PDF_SUFFIXES):
+                other += 1
             continue
         try:
             doc = load_document(path, folder)

@@ -13,6 +13,7 @@ every system the same way::
 
 from __future__ import annotations
 
+import numbers
 import re
 import time
 from collections.abc import Sequence
@@ -25,7 +26,7 @@ from .. import metrics as M
 from ..answers import AnswerCache, cached_generate
 from ..models import chat_text, generate
 from .abstain import AbstentionGate, Decision
-from .access import ALL, Groups, access_filter, both, parse_groups
+from .access import ALL, Groups, Identity, access_filter, both, resolve_asker
 from .index import SEARCH_MODES, Filter, Hit, RagIndex
 from .prompts import IDK, PromptTemplate, build_closed_book_prompt, build_rag_prompt
 
@@ -43,6 +44,60 @@ DEFAULT_UNITS = 3
 DEFAULT_EMBEDDER = "base"
 #: answerable train questions the abstention gate may refuse at most (its calibration target)
 DEFAULT_MAX_FALSE_ABSTENTION = 0.05
+#: the longest question accepted, in characters: a question, not a document (the course's longest is under
+#: 200; 40,000 characters once became 9,315 prompt tokens, over the generator's 8,192, and 88 s of garbage)
+MAX_QUESTION_CHARS = 2000
+#: the longest question accepted, in the generator's tokens (checked when the pipeline has a tokenizer;
+#: 2,000 characters of emoji or CJK text can be several thousand tokens)
+MAX_QUESTION_TOKENS = 512
+
+
+class InputTooLongError(ValueError):
+    """A question or prompt the model cannot take; the message names the limit and the fix."""
+
+
+class QuestionTooLongError(InputTooLongError):
+    """The question is longer than :data:`MAX_QUESTION_CHARS` characters or :data:`MAX_QUESTION_TOKENS` tokens."""
+
+
+class PromptTooLongError(InputTooLongError):
+    """The prompt plus ``max_new_tokens`` does not fit the model's context, even with one source."""
+
+
+_TOO_LONG_FIX = ("Ask the question itself, not a document: to ask about a long text, put it in a folder, "
+                 "index it with `ragft index DOCS_DIR --index INDEX_DIR` and ask with --index INDEX_DIR")
+
+
+def check_question(question: object, *, max_chars: int = MAX_QUESTION_CHARS, where: str = "the question") -> str:
+    """``question`` as a string when it can be asked, else :class:`ValueError` saying why and what to do.
+
+    Refused: an empty question, one longer than ``max_chars`` characters (:class:`QuestionTooLongError`),
+    and text that is not valid Unicode (unpaired surrogates, which is what undecodable bytes on a command
+    line become). The question is returned unchanged (not stripped), so prompts and cached answers stay the same.
+    """
+    text = "" if question is None else str(question)
+    if not text.strip():
+        raise ValueError(f'{where} is empty; write it in quotes, e.g. ragft ask "What is the refund window?"')
+    if len(text) > max_chars:
+        raise QuestionTooLongError(f"{where} is {len(text):,} characters long; the limit is {max_chars:,} characters. "
+                                   + _TOO_LONG_FIX)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise ValueError(f"{where} is not valid Unicode text (character {err.start + 1} is an unpaired surrogate, "
+                         "e.g. bytes that are not UTF-8); type it again or save it as UTF-8") from None
+    return text
+
+
+def model_context(model, tokenizer=None) -> int | None:
+    """The most tokens ``model`` can attend to (prompt and answer together), or ``None`` when it does not say."""
+    config = getattr(model, "config", None)
+    for name in ("max_position_embeddings", "n_positions", "max_sequence_length", "seq_length"):
+        value = getattr(config, name, None)
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+    value = getattr(tokenizer, "model_max_length", None)  # tokenizers say 1e30 when they do not know
+    return value if isinstance(value, int) and 0 < value < 10_000_000 else None
 
 
 def clean_answer(text: str) -> str:
@@ -90,6 +145,7 @@ class Answer:
     (for retrieval metrics; the prompt only holds the first ``k`` sources).
     ``abstained``: the pipeline answered "I don't know" itself, for ``abstain_reason`` (the model was
     not asked, or its answer failed the grounding check); ``signals``: the gate's coverage and support.
+    ``notes``: what the pipeline changed to be able to answer (sources left out to fit the model's context).
     """
 
     question: str
@@ -101,6 +157,7 @@ class Answer:
     abstained: bool = False
     abstain_reason: str = ""
     signals: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # e.g. sources left out so the prompt fits the context
 
     def to_dict(self, *, with_text: bool = True, with_prompt: bool = False) -> dict[str, Any]:
         d = asdict(self)
@@ -145,6 +202,8 @@ class RagPipeline:
         read public documents plus those whose groups they share; ``None`` (the default) reads **public
         documents only** (deny by default); :data:`ragft.rag.access.ALL` (``"*"``) reads everything, for
         graders and administrators. Applied inside the search, before ranking, on top of any ``filter``.
+    identity: a verified :class:`ragft.rag.access.Identity` built by the calling application; it decides
+        what is read, and giving ``groups`` beside it is an error (a user's flag cannot override it).
     threshold: drop chunks with a dense score below it. ``filter``: metadata filter, see :meth:`RagIndex.search`.
     template: a name from :data:`ragft.rag.prompts.TEMPLATES` or a :class:`PromptTemplate`.
     clean: keep only the first paragraph of each reply (see :func:`clean_answer`).
@@ -155,6 +214,11 @@ class RagPipeline:
     produced, and ``timings["cached"]`` says so. The model must carry a ``ragft_fingerprint`` (models
     from :func:`ragft.models.load_generator` and :func:`ragft.finetune.load_finetuned` do). Leave it off
     when timing generation.
+
+    Limits (:meth:`answer`): a question of at most :data:`MAX_QUESTION_CHARS` characters and
+    :data:`MAX_QUESTION_TOKENS` tokens (:func:`check_question`, :class:`QuestionTooLongError`); the prompt plus
+    ``max_new_tokens`` must fit the model's context (:func:`model_context`): sources are left out from the end,
+    with a note in :attr:`Answer.notes`, until it does, or :class:`PromptTooLongError` is raised.
 
     :meth:`baseline` gives the pipeline as it was before these levers (dense search, two whole chunks,
     no gate): the starting point of Lab 1's ablation.
@@ -174,6 +238,7 @@ class RagPipeline:
         threshold: float | None = None,
         filter: Filter = None,
         groups: Groups = None,
+        identity: Identity | None = None,
         template: str | PromptTemplate | None = None,
         max_new_tokens: int = 32,
         batch_size: int = 16,
@@ -187,6 +252,8 @@ class RagPipeline:
             raise ValueError(f"unknown search {search!r}; choose one of {', '.join(SEARCH_MODES)}")
         if units is not None and units < 1:
             raise ValueError(f"units must be at least 1 (or None to put whole chunks in the prompt), got {units}")
+        if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, numbers.Integral) or max_new_tokens < 1:
+            raise ValueError(f"max_new_tokens must be a whole number of at least 1 (the answer's length limit), got {max_new_tokens!r}")
         use_cache = isinstance(cache, AnswerCache) or bool(cache)  # an empty AnswerCache is falsy (len 0)
         if use_cache and not isinstance(getattr(model, "ragft_fingerprint", None), str):
             raise ValueError(
@@ -199,14 +266,20 @@ class RagPipeline:
         self.k, self.eval_depth = k, max(k, eval_depth)
         self.search, self.units = search, units
         self.threshold, self.filter, self.template = threshold, filter, template
-        self.groups = parse_groups(groups)
-        self._access = access_filter(self.groups)
+        self._groups = resolve_asker(groups, identity)
+        self.identity = identity
+        self._access = access_filter(self._groups)
         self.max_new_tokens, self.batch_size, self.clean = max_new_tokens, batch_size, clean
         self.name = name or ("rag" if index is not None else "closed-book")
         self.gate: AbstentionGate | None = None
         if index is not None and abstain is not False and abstain is not None:
             self.gate = abstain if isinstance(abstain, AbstentionGate) else course_gate(self.settings(), embedder_id=index.embedder.id)
             self.gate = self.gate.with_idf(index_idf(index))
+
+    @property
+    def groups(self):
+        """Who this pipeline reads as (fixed when it is made: build another pipeline to ask as someone else)."""
+        return self._groups
 
     @classmethod
     def baseline(cls, model, tokenizer, index: RagIndex | None = None, **kwargs) -> RagPipeline:
@@ -312,8 +385,13 @@ class RagPipeline:
             raise ValueError(f"question {empty[0]} is empty; every question needs some text")
         if not questions:
             return []
+        many = len(questions) > 1
+        for i, q in enumerate(questions):
+            check_question(q, where=f"question {i}" if many else "the question")
+            self._check_question_tokens(q, f"question {i}" if many else "the question")
         prepared, ms = self.prepare(questions, filter=filter, filters=filters, vectors=vectors)
         ask = [i for i, p in enumerate(prepared) if not (p.decision and p.decision.abstain)]
+        notes = {i: self._fit_context(prepared[i]) for i in ask}
         prompts = [prepared[i].prompt for i in ask]
         gen_kwargs = dict(max_new_tokens=self.max_new_tokens, batch_size=batch_size or self.batch_size, progress=progress)
         if not prompts:
@@ -356,9 +434,48 @@ class RagPipeline:
                     abstained=abstained,
                     abstain_reason=reason,
                     signals={"coverage": p.decision.coverage, "support": p.decision.support} if p.decision else {},
+                    notes=notes.get(i, []),
                 )
             )
         return out
+
+    def _count_tokens(self, text: str) -> int | None:
+        """Tokens of ``text`` for this pipeline's tokenizer, or ``None`` when there is no tokenizer to ask."""
+        if self.tokenizer is None or not callable(self.tokenizer):
+            return None
+        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def _check_question_tokens(self, question: str, where: str) -> None:
+        n = self._count_tokens(question)
+        if n is not None and n > MAX_QUESTION_TOKENS:
+            raise QuestionTooLongError(f"{where} is {n:,} tokens long; the limit is {MAX_QUESTION_TOKENS:,} tokens "
+                                       f"(MAX_QUESTION_TOKENS). " + _TOO_LONG_FIX)
+
+    def _fit_context(self, p: Prepared) -> list[str]:
+        """Make ``p``'s prompt plus ``max_new_tokens`` fit the model's context: leave out sources from the end
+        (the weakest first) and say so, or raise :class:`PromptTooLongError` when even one source is too many."""
+        context = model_context(self.model, self.tokenizer)
+        if context is None or self.tokenizer is None or not hasattr(self.tokenizer, "apply_chat_template"):
+            return []
+        tokens = self._count_tokens(chat_text(self.tokenizer, p.prompt))
+        if tokens is None or tokens + self.max_new_tokens <= context:
+            return []
+        n_sources = len(p.sources)
+        kept = list(p.sources)
+        while len(kept) > 1 and tokens + self.max_new_tokens > context:
+            kept.pop()
+            prompt = build_rag_prompt(p.question, kept, self.template)
+            tokens = self._count_tokens(chat_text(self.tokenizer, prompt))
+        if tokens + self.max_new_tokens > context:
+            what = "with one source " if n_sources else ""
+            raise PromptTooLongError(
+                f"the prompt {what}is {tokens:,} tokens and max_new_tokens (--max-new-tokens) asks for "
+                f"{self.max_new_tokens:,} more: over the model's context of {context:,} tokens. Shorten the question, "
+                "lower --max-new-tokens" + (", or put less in the prompt (--units, smaller --chunk-size)" if n_sources else ""))
+        p.sources, p.prompt = kept, prompt
+        return [f"{n_sources - len(kept)} of {n_sources} sources left out so that the prompt ({tokens:,} tokens) and the "
+                f"answer ({self.max_new_tokens:,} tokens) fit the model's context of {context:,} tokens; lower --k, --units "
+                "or --max-new-tokens to choose what is left out"]
 
     def answer_one(self, question: str, *, filter: Filter = None) -> Answer:
         return self.answer([question], filter=filter, batch_size=1)[0]

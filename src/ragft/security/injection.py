@@ -14,8 +14,17 @@ Defences, each of which a production system can use:
 * ``"strip"``: at indexing, sentences that read like instructions to an AI are removed from every
   document, and HTML comments with them (:func:`scan`, :func:`sanitize`); what was removed is logged;
 * ``"check"``: the answer is checked before it is shown (:func:`check_answer`): a link to a domain the
-  trusted documents never mention, or an echo of the system prompt, replaces the answer with "I don't know";
+  trusted documents never mention, a request for the user's password or other credentials, or an echo of
+  the system prompt, replaces the answer with "I don't know";
 * ``"all"``: the three together.
+
+An attack need not be an instruction: a page can phrase it as the answer itself ("install the VPN client
+from http://... and enter your password there"). Such a page names its own link, so an allow-list built
+from the sources lets it through; :func:`asks_for_credentials` catches the request for credentials, in the
+answer (:func:`check_answer`) and at indexing (:func:`scan`).
+
+On the command line: ``ragft index --sanitize`` (:func:`sanitize_all`) and ``ragft ask --check-answer``
+(:func:`trusted_domains` builds the allow-list from the index).
 
 The scanner's patterns were written by the same people who wrote the attack set, after reading it: its
 success here is an optimistic estimate, and the lab says so.
@@ -57,6 +66,25 @@ INSTRUCTION_PATTERNS: dict[str, str] = {
                          r"\b(answer|reply|respond|say|tell|state)\s+(that|with|only|exactly)\b",
 }
 _PATTERNS = {name: re.compile(p, re.IGNORECASE | re.MULTILINE) for name, p in INSTRUCTION_PATTERNS.items()}
+
+#: what a request for the user's secrets looks like: phishing phrased as an answer, not as an instruction
+_SECRET = (r"(?:passwords?|pass ?(?:codes?|phrases?|words?)|credentials?|log-?in (?:details|data)|sign-?in details|"
+           r"pins?|pin codes?|one-time (?:pass)?codes?|(?:2fa|mfa|otp|verification|security|authentication) codes?|"
+           r"card numbers?|card details|cvv|cvc|bank details|account numbers?|recovery (?:codes?|phrases?)|seed phrases?|"
+           r"api keys?|access tokens?)")
+_OWNER = r"(?:your|their|his|her|the user's|the customer's|users'|customers')"
+_NOT = r"(?<!never )(?<!not )(?<!n't )(?<!no one )"  # "never share your password" is advice, not a request
+CREDENTIAL_PATTERNS: dict[str, str] = {
+    # handing a secret to someone is always suspect
+    "gives away credentials": rf"\b{_NOT}(?:send|e-?mail|share|give|provide|forward|reply with|text|post|paste|tell|disclose)\b"
+                              rf"[^\n]{{0,60}}?\b{_OWNER}\s+(?:[\w-]+\s+){{0,2}}{_SECRET}\b",
+    # typing it in is suspect where the same sentence says where: a link, an address, "there", "on that page"
+    "enters credentials": rf"\b{_NOT}(?:enter|type|submit|input|fill in|log ?in|sign ?in|use|confirm|verify|update|reset)\b"
+                          rf"[^\n]{{0,60}}?\b{_OWNER}\s+(?:[\w-]+\s+){{0,2}}{_SECRET}\b",
+}
+_CREDENTIALS = {name: re.compile(p, re.IGNORECASE) for name, p in CREDENTIAL_PATTERNS.items()}
+_WHERE = re.compile(r"https?://|\bwww\.|@|\b(?:there|here|below|on (?:that|this|the|our|their) (?:page|site|website|portal|form|link)|"
+                    r"at (?:that|this|the) (?:address|link|url|page)|in the (?:form|reply|chat))\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -136,16 +164,33 @@ def load_fishing(root: str | Path | None = None) -> list[FishingQuestion]:
 # the strip defence: find and remove instructions at indexing
 
 
+def asks_for_credentials(sentence: str) -> bool:
+    """Whether ``sentence`` asks the reader for a password, code or other credential
+    (:data:`CREDENTIAL_PATTERNS`): to send or share it anywhere, or to enter it at a place the sentence
+    names (a link, an address, "there"). Advice is not a request: "never share your password", "enter the
+    Wi-Fi password" (no owner) and "enter your Wi-Fi password" (no place) pass."""
+    if _CREDENTIALS["gives away credentials"].search(sentence):
+        return True
+    return bool(_CREDENTIALS["enters credentials"].search(sentence) and (_WHERE.search(sentence) or domains(sentence)))
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for line in (text or "").splitlines() for s in _SENTENCE.split(line.strip()) if s]
+
+
 def scan(text: str) -> list[tuple[str, str]]:
     """``(reason, sentence)`` for every HTML comment and every sentence of ``text`` that reads like an
-    instruction to an AI (:data:`INSTRUCTION_PATTERNS`)."""
+    instruction to an AI (:data:`INSTRUCTION_PATTERNS`) or asks the reader for credentials
+    (:func:`asks_for_credentials`)."""
     found = [("hidden HTML comment", m.group(0)) for m in _HTML_COMMENT.finditer(text)]
-    for line in _HTML_COMMENT.sub("", text).splitlines():
-        for sentence in _SENTENCE.split(line.strip()):
-            for reason, pattern in _PATTERNS.items():
-                if sentence and pattern.search(sentence):
-                    found.append((reason, sentence))
-                    break
+    for sentence in _sentences(_HTML_COMMENT.sub("", text)):
+        for reason, pattern in _PATTERNS.items():
+            if pattern.search(sentence):
+                found.append((reason, sentence))
+                break
+        else:
+            if asks_for_credentials(sentence):
+                found.append(("asks for credentials", sentence))
     return found
 
 
@@ -163,6 +208,16 @@ def sanitize(doc) -> tuple[Any, list[tuple[str, str]]]:
             continue
         lines.append(" ".join(kept) if line.strip() else "")
     return replace(doc, text="\n".join(lines).strip()), removed
+
+
+def sanitize_all(docs: Iterable) -> tuple[list, list[tuple[str, str, str]]]:
+    """:func:`sanitize` every document: the cleaned documents and ``(doc id, reason, sentence)`` for what was removed."""
+    out, removed = [], []
+    for d in docs:
+        new, gone = sanitize(d)
+        out.append(new)
+        removed.extend((str(d.id), reason, sentence) for reason, sentence in gone)
+    return out, removed
 
 
 # --------------------------------------------------------------------------------------------------
@@ -185,19 +240,37 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9']+", (text or "").lower())
 
 
-def check_answer(answer: str, *, allowed_domains: Iterable[str], system_prompt: str, echo_words: int = 5) -> str:
-    """``""`` when the answer may be shown, else why not: a link to a domain no trusted document names,
-    or ``echo_words`` consecutive words of the system prompt (it is leaking its instructions)."""
+def trusted_domains(texts: Iterable[str]) -> set[str]:
+    """Domains named in ``texts`` outside the sentences :func:`scan` flags: the allow-list of
+    :func:`check_answer` when no list of trusted documents is at hand (a poisoned sentence vouches for no link)."""
+    out: set[str] = set()
+    for text in texts:
+        flagged = {s for _, s in scan(text)}
+        for sentence in _sentences(_HTML_COMMENT.sub("", text)):
+            if sentence not in flagged:
+                out |= domains(sentence)
+    return out
+
+
+def check_answer(answer: str, *, allowed_domains: Iterable[str], system_prompt: str, echo_words: int = 5,
+                 credentials: bool = True) -> str:
+    """``""`` when the answer may be shown, else why not (reasons joined by "; "): it asks for the user's
+    password or other credentials (:func:`asks_for_credentials`; ``credentials=False`` skips this), it links
+    to a domain no trusted document names, or it repeats ``echo_words`` consecutive words of the system
+    prompt (it is leaking its instructions)."""
+    reasons = []
+    if credentials and any(asks_for_credentials(s) for s in _sentences(answer)):
+        reasons.append("asks for a password or other credentials")
     allowed = set(allowed_domains)
     foreign = sorted(d for d in domains(answer) if d not in allowed and not any(d.endswith("." + a) for a in allowed))
     if foreign:
-        return f"links to a domain no trusted document names ({', '.join(foreign)})"
+        reasons.append(f"links to a domain no trusted document names ({', '.join(foreign)})")
     sys_words = _words(system_prompt)
     windows = {" ".join(sys_words[i:i + echo_words]) for i in range(len(sys_words) - echo_words + 1)}
     ans = " ".join(_words(answer))
     if any(w in ans for w in windows):
-        return "repeats the system prompt"
-    return ""
+        reasons.append("repeats the system prompt")
+    return "; ".join(reasons)
 
 
 # --------------------------------------------------------------------------------------------------

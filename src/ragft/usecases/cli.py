@@ -21,14 +21,15 @@ def register(subparsers) -> None:
                    help="keyword (BM25), dense (embeddings) or hybrid (both, fused; default)")
     p.add_argument("-k", "--k", type=int, default=10, metavar="K", help="documents to return (default 10)")
     p.add_argument("--groups", default=None, metavar="G1,G2",
-                   help="the asker's groups; '*' reads everything; default: public documents only")
+                   help="the asker's groups (comma-separated); default: public documents only. Not authentication: "
+                        "the toolkit believes what is typed. '*' (every document) needs RAGFT_ALLOW_ALL_GROUPS=1")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_search)
 
 
 def cmd_search(args) -> int:
     from ..cli import UsageError
-    from ..rag.access import check_groups, describe, parse_groups
+    from ..rag.access import check_groups, describe, parse_user_groups
     from ..rag.index import IndexMismatchError, IndexNotFoundError, RagIndex
     from .search import search_documents
 
@@ -38,7 +39,7 @@ def cmd_search(args) -> int:
     if args.k < 1:
         raise UsageError(f"--k must be at least 1, got {args.k}")
     try:
-        groups = parse_groups(args.groups)
+        groups = parse_user_groups(args.groups)
     except ValueError as err:
         raise UsageError(f"--groups: {err}") from None
     try:

@@ -57,10 +57,12 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--rank must be at most {MAX_RANK}, got {args.rank} (default {DEFAULTS['rank']}; a rank above "
                          "the width of the adapted layers adds parameters and nothing else)")
     out: Path = args.output
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"{out} is a file, not a folder; choose another --output")
-    if out.is_dir() and any(out.iterdir()) and not args.force:
-        raise UsageError(f"{out} already exists; pass --force to replace it, or choose another --output")
+    # the output-folder rule (ragft.outputs), checked before anything is trained: --force replaces an adapter
+    # folder and nothing else (never ., ~, a folder of other files or the folder of the training data)
+    from ..outputs import check_output
+    from .train import ADAPTER_OUTPUT
+
+    check_output(out, ADAPTER_OUTPUT, replace=args.force, option="--output", protect=[(args.data, "the training data")])
     examples = load_training_data(args.data)  # raises TrainingDataError (a UsageError) naming file:line
     print(f"training on {len(examples)} examples from {args.data}")
     result = train_lora(

@@ -13,7 +13,9 @@ The pieces, in the order :func:`train_lora` uses them:
    chosen projection layers; the ``Trainer`` then runs AdamW on those few parameters only.
 4. The adapter (a few MB) is saved with ``save_pretrained`` next to ``ragft_train.json``, a record of
    the training configuration, the metrics and the *training prompt* (system message and chat template,
-   see :mod:`ragft.finetune.prompt`), written to a temporary folder and renamed into place.
+   see :mod:`ragft.finetune.prompt`), written to a temporary sibling folder and swapped into place
+   under the output-folder rule of :mod:`ragft.outputs` (checked before training: ``--force`` replaces an
+   adapter folder and nothing else).
 
 :func:`cached_adapter` keys a trained adapter by a hash of its data, configuration and base model, so
 a later lab gets the same adapter back in a second instead of training again. :func:`load_finetuned`
@@ -43,7 +45,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .. import config, precision
+from .. import config, outputs, precision
 from ..answers import file_sha256
 from ..cli import UsageError
 from .data import check_example, to_messages
@@ -74,6 +76,25 @@ DEFAULTS = dict(
 
 class AdapterError(UsageError, ValueError):
     """A folder is not a usable adapter, or an output folder would be overwritten."""
+
+
+#: the files peft's ``save_pretrained`` and :func:`train_lora` write in an adapter folder
+ADAPTER_FILES = frozenset({"adapter_config.json", "adapter_model.safetensors", "adapter_model.bin", "README.md", TRAIN_RECORD})
+
+
+def is_adapter_dir(folder: str | Path) -> bool:
+    """Whether ``folder`` holds a LoRA adapter (peft's ``adapter_config.json``)."""
+    return (Path(folder) / "adapter_config.json").is_file()
+
+
+#: what ``ragft finetune --output`` writes (the output-folder rule of :mod:`ragft.outputs`)
+ADAPTER_OUTPUT = outputs.OutputKind(
+    noun="a LoRA adapter",
+    files=ADAPTER_FILES,
+    made_by="`ragft finetune`",
+    default_name="adapter",
+    is_own=is_adapter_dir,
+)
 
 
 @dataclass
@@ -288,10 +309,12 @@ def train_lora(
         root.mkdir(parents=True, exist_ok=True)
         output_dir = Path(tempfile.mkdtemp(prefix="run-", dir=root))
         overwrite = True
-    output_dir = Path(output_dir)
-    if output_dir.exists() and any(output_dir.iterdir()) and not overwrite:
-        raise AdapterError(f"{output_dir} already exists and is not empty; choose another folder or pass "
-                           "overwrite=True (--force on the command line) to replace it")
+    output_dir = Path(output_dir).expanduser()
+    try:  # before the model is loaded: a folder that may not be written is refused before any training
+        outputs.check_output(output_dir, ADAPTER_OUTPUT, replace=overwrite,
+                             replace_flag="overwrite=True (--force on the command line)")
+    except outputs.OutputFolderError as err:
+        raise AdapterError(str(err)) from None
 
     set_seed(seed)
     dtype = precision.resolve()
@@ -303,7 +326,7 @@ def train_lora(
     trainable, total = model.get_nb_trainable_parameters()
     data = [encode_example(tokenizer, ex, system=system, max_length=max_length) for ex in examples]
 
-    work = Path(tempfile.mkdtemp(prefix=".training-", dir=output_dir.parent if output_dir.parent.exists() else None))
+    work = outputs.temp_sibling(output_dir)  # .NAME.tmp-PID-*: beside the output, deleted by a later run if we die
     try:
         args = TrainingArguments(
             output_dir=str(work / "trainer"),
@@ -367,25 +390,32 @@ def train_lora(
         (staged / TRAIN_RECORD).write_text(json.dumps(record, indent=1))
         _move_into_place(staged, output_dir)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        outputs.discard(work)
     return result
 
 
 def _move_into_place(staged: Path, target: Path) -> None:
-    """Rename ``staged`` to ``target``; an existing ``target`` is moved aside first, then deleted."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if staged.parent.resolve() != target.parent.resolve():  # make the final rename atomic on one filesystem
-        local = Path(tempfile.mkdtemp(prefix=".staged-", dir=target.parent)) / "adapter"
-        shutil.copytree(staged, local)
-        staged = local
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}-{time.time_ns()}")
-        os.replace(target, old)
-    os.replace(staged, target)
-    for leftover in (old, staged.parent if staged.parent.name.startswith(".staged-") else None):
-        if leftover is not None:
-            shutil.rmtree(leftover, ignore_errors=True)
+    """Swap the finished adapter folder ``staged`` in at ``target`` under the target's write lock.
+
+    The output-folder rule is checked again (the folder may have changed during training), the
+    temporaries of dead runs are deleted and the swap is one step (:func:`ragft.outputs.replace_folder`).
+    """
+    target = outputs.absolute(target)
+    with outputs.folder_lock(target):
+        outputs.clean_stale(target)
+        try:
+            outputs.check_output(target, ADAPTER_OUTPUT, replace=True)
+        except outputs.OutputFolderError as err:
+            raise AdapterError(f"{err} (the trained adapter was not saved)") from None
+        local = None
+        if os.stat(staged).st_dev != os.stat(target.parent).st_dev:  # the swap must stay on one filesystem
+            local = outputs.temp_sibling(target)
+            shutil.copytree(staged, local / "adapter")
+            staged = local / "adapter"
+        try:
+            outputs.replace_folder(staged, target)
+        finally:
+            outputs.discard(local)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -490,12 +520,8 @@ def load_finetuned(adapter_dir: str | Path, *, merge: bool = False):
 
     from .. import models
 
-    folder = Path(adapter_dir)
-    if not folder.is_dir():
-        raise AdapterError(f"{folder}: no such folder; pass the --output folder of `ragft finetune`")
-    if not (folder / "adapter_config.json").is_file():
-        raise AdapterError(f"{folder} is not a LoRA adapter (no adapter_config.json); pass the folder that "
-                           "`ragft finetune --output` or train_lora() wrote")
+    folder = Path(adapter_dir).expanduser()
+    check_adapter(folder)
     record = folder / TRAIN_RECORD
     base, prompt = None, None
     if record.is_file():
@@ -508,7 +534,10 @@ def load_finetuned(adapter_dir: str | Path, *, merge: bool = False):
             warnings.warn(f"{folder} was trained on {base}, but the current generator is {_base_model_id()}",
                           stacklevel=2)
     model, tokenizer = models.load_generator(progress=False)
-    model = PeftModel.from_pretrained(model, str(folder))
+    try:
+        model = PeftModel.from_pretrained(model, str(folder))
+    except (RuntimeError, ValueError, OSError, KeyError, TypeError) as err:  # e.g. weights of another base model
+        raise AdapterError(f"{folder} could not be put on the base model ({_last_line(err)}); {_retrain(folder)}") from None
     if merge:
         model = model.merge_and_unload()
     model.eval()
@@ -517,6 +546,47 @@ def load_finetuned(adapter_dir: str | Path, *, merge: bool = False):
     if prompt is not None and prompt.chat_template and prompt.chat_template != tokenizer.chat_template:
         tokenizer.chat_template = prompt.chat_template  # render exactly as in training
     return model, tokenizer
+
+
+def _retrain(folder: Path) -> str:
+    return f"train it again with `ragft finetune DATA.jsonl --output {folder} --force`"
+
+
+def _last_line(err: BaseException, limit: int = 200) -> str:
+    text = (str(err).strip().splitlines() or [type(err).__name__])[-1].strip()
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def check_adapter(folder: str | Path) -> Path:
+    """Raise :class:`AdapterError` (one line: what is wrong, how to fix it) unless ``folder`` holds a
+    readable LoRA adapter: a valid ``adapter_config.json`` and a complete weight file. Cheap: it reads
+    the weight file's header, not the weights, and loads no model."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise AdapterError(f"{folder}: no such folder; pass the --output folder of `ragft finetune`")
+    config_file = folder / "adapter_config.json"
+    if not config_file.is_file():
+        raise AdapterError(f"{folder} is not a LoRA adapter (no adapter_config.json); pass the folder that "
+                           "`ragft finetune --output` or train_lora() wrote")
+    try:
+        settings = json.loads(config_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise AdapterError(f"{config_file} is damaged ({_last_line(err)}); {_retrain(folder)}") from None
+    if not isinstance(settings, dict) or not settings.get("peft_type"):
+        raise AdapterError(f"{config_file} is not a peft adapter configuration (no peft_type); {_retrain(folder)}")
+    weights = [folder / n for n in ("adapter_model.safetensors", "adapter_model.bin") if (folder / n).is_file()]
+    if not weights:
+        raise AdapterError(f"{folder} has no adapter weights (adapter_model.safetensors); {_retrain(folder)}")
+    if weights[0].suffix == ".safetensors":
+        from safetensors import safe_open
+
+        try:  # parses the header and checks that the file holds every byte it announces
+            with safe_open(str(weights[0]), framework="numpy") as fh:
+                if not list(fh.keys()):
+                    raise ValueError("it holds no tensors")
+        except Exception as err:  # SafetensorError has no standard base class
+            raise AdapterError(f"{weights[0]} is damaged or incomplete ({_last_line(err)}); {_retrain(folder)}") from None
+    return folder
 
 
 def adapter_fingerprint(adapter_dir: str | Path | None = None) -> str:

@@ -144,49 +144,59 @@ def _check_answer(ans, index, allow: set[str] | None) -> str:
 
 
 def cmd_index(args) -> int:
+    from .. import outputs
     from ..cli import UsageError
     from .chunking import ChunkingConfig
-    from .index import IndexMismatchError, IndexNotFoundError, RagIndex, is_index_dir
+    from .index import INDEX_OUTPUT, IndexMismatchError, IndexNotFoundError, RagIndex, is_index_dir
 
     start = time.perf_counter()
     index_dir = Path(args.index).expanduser()
-    if index_dir.exists() and not index_dir.is_dir():
-        raise UsageError(f"--index {index_dir} is a file; give a folder for the index")
-    if index_dir.is_dir() and any(index_dir.iterdir()) and not is_index_dir(index_dir):
-        raise UsageError(f"--index {index_dir} exists, is not empty and is not a ragft index; choose another folder")
-    if Path(args.docs_dir).resolve() == index_dir.resolve():
+    docs_dir = Path(args.docs_dir).expanduser()
+    if docs_dir.exists() and outputs.absolute(docs_dir) == outputs.absolute(index_dir):
         raise UsageError("DOCS_DIR and --index are the same folder; keep the index outside the documents")
+    # the output-folder rule (ragft.outputs), checked before any document is read or embedded
+    rule = dict(replace=True, option="--index", protect=[(docs_dir, "the documents")])
+    target = outputs.check_output(index_dir, INDEX_OUTPUT, **rule)
     docs = _load_docs(args.docs_dir)
     if args.sanitize:
         docs = _sanitize(docs)
+    defaults = ChunkingConfig()
+    try:
+        fresh = ChunkingConfig(
+            chunk_size=args.chunk_size if args.chunk_size is not None else defaults.chunk_size,
+            overlap=args.overlap if args.overlap is not None else min(defaults.overlap, max(0, (args.chunk_size or 160) // 4)),
+        )
+    except ValueError as err:
+        raise UsageError(str(err)) from None
 
-    index = None
-    if is_index_dir(index_dir) and not args.rebuild:
-        try:
-            index = RagIndex.load(index_dir)
-        except (IndexMismatchError, IndexNotFoundError) as err:
-            raise UsageError(str(err)) from None
-        asked = {k: v for k, v in (("chunk_size", args.chunk_size), ("overlap", args.overlap)) if v is not None}
-        differs = {k: (getattr(index.chunking, k), v) for k, v in asked.items() if getattr(index.chunking, k) != v}
-        if differs:
-            what = ", ".join(f"{k.replace('_', '-')} {old} -> {new}" for k, (old, new) in differs.items())
-            raise UsageError(f"index at {index_dir} was built with other chunking ({what}); add --rebuild to re-chunk everything")
-    if index is None:
-        defaults = ChunkingConfig()
-        try:
-            chunking = ChunkingConfig(
-                chunk_size=args.chunk_size if args.chunk_size is not None else defaults.chunk_size,
-                overlap=args.overlap if args.overlap is not None else min(defaults.overlap, max(0, (args.chunk_size or 160) // 4)),
-            )
-        except ValueError as err:
-            raise UsageError(str(err)) from None
-        index = RagIndex(chunking=chunking)
-    report = index.update(docs, progress=not args.quiet)
-    if report.changed or not is_index_dir(index_dir):
-        try:
-            index.save(index_dir)
-        except (FileExistsError, OSError) as err:
-            raise UsageError(f"could not save the index: {err}") from None
+    with outputs.folder_lock(target):  # load, update and save as one step: a second `ragft index` waits, then stops
+        outputs.clean_stale(target)
+        outputs.check_output(index_dir, INDEX_OUTPUT, **rule)  # again: it may have changed while we waited
+        index = None
+        if is_index_dir(index_dir) and not args.rebuild:
+            try:
+                index = RagIndex.load(index_dir)
+            except (IndexMismatchError, IndexNotFoundError) as err:
+                raise UsageError(str(err)) from None
+            if index.built_from(docs_dir) is False:
+                raise UsageError(
+                    f"--index {index_dir} holds the index of {index.source}, not of {docs_dir}; add --rebuild to replace it "
+                    f"with an index of {docs_dir}, or choose another --index for {docs_dir}")
+            asked = {k: v for k, v in (("chunk_size", args.chunk_size), ("overlap", args.overlap)) if v is not None}
+            differs = {k: (getattr(index.chunking, k), v) for k, v in asked.items() if getattr(index.chunking, k) != v}
+            if differs:
+                what = ", ".join(f"{k.replace('_', '-')} {old} -> {new}" for k, (old, new) in differs.items())
+                raise UsageError(f"index at {index_dir} was built with other chunking ({what}); add --rebuild to re-chunk everything")
+        if index is None:
+            index = RagIndex(chunking=fresh)
+        recorded = index.source == str(outputs.absolute(docs_dir))
+        index.source = str(outputs.absolute(docs_dir))
+        report = index.update(docs, progress=not args.quiet)
+        if report.changed or not recorded or not is_index_dir(index_dir):
+            try:
+                index.save(index_dir)
+            except (FileExistsError, OSError) as err:
+                raise UsageError(f"could not save the index: {err}") from None
     print(f"files: {len(docs)} | {report}")
     from .access import access_levels
 

@@ -6,8 +6,14 @@
 * Chunk texts and metadata, per-document content hashes, the embedder id, the vector dimension and
   the chunking settings are saved next to the FAISS file in ``meta.json``; :meth:`RagIndex.load`
   refuses an index whose pieces do not match each other or the current embedder.
-* :meth:`RagIndex.save` writes a new folder and swaps it in with a rename, so a crash mid-save
-  leaves the previous index intact.
+* :meth:`RagIndex.save` follows the output-folder rule of :mod:`ragft.outputs`: it refuses a folder
+  that holds anything but an index, holds the folder's write lock (a second writer waits, then stops
+  with a message), writes a private (0700/0600) sibling folder and swaps it in, so a writer killed at
+  any step leaves the previous index loadable; the next save deletes what a dead writer left.
+* ``meta.json`` records the size and SHA-256 of ``index.faiss`` and the documents folder the index
+  was built from (``ragft index`` refuses to replace an index of another folder without ``--rebuild``);
+  :meth:`RagIndex.load` turns a damaged or hand-edited index into an :class:`IndexMismatchError` that
+  says how to rebuild it.
 * A metadata filter is applied *inside* the FAISS search (``SearchParameters(sel=IDSelectorBatch)``),
   so a chunk the filter excludes can never be returned, however similar it is.
 * :meth:`RagIndex.search_many` searches by meaning (``mode="dense"``, FAISS), by keywords
@@ -21,8 +27,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import outputs
 from .chunking import Chunk, ChunkingConfig, chunk_document
 from .embedding import Embedder
 
@@ -132,6 +137,66 @@ def is_index_dir(folder: str | Path) -> bool:
         return False
 
 
+#: what ``ragft index`` writes in its folder (the output-folder rule of :mod:`ragft.outputs`)
+INDEX_OUTPUT = outputs.OutputKind(
+    noun="a ragft index",
+    files=frozenset({META_FILE, INDEX_FILE}),
+    made_by="`ragft index`",
+    default_name="index",
+    is_own=is_index_dir,
+)
+
+#: keys every ``meta.json`` has, with their types
+_META_KEYS = {"embedder": str, "dim": int, "chunking": dict, "next_id": int, "docs": dict, "chunks": list}
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write a new file readable by its owner only (0600), flushed to disk."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _file_record(path: Path) -> dict[str, Any]:
+    """Size and SHA-256 of a written file (flushed to disk on the way)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+        os.fsync(fh.fileno())
+    return {"bytes": path.stat().st_size, "sha256": digest.hexdigest()}
+
+
+def _read_pieces(folder: Path) -> tuple[bytes, bytes | None]:
+    """``meta.json`` and ``index.faiss`` (``None`` if missing) read through one handle on the folder, so
+    both come from the same save even if a writer swaps a new index in meanwhile."""
+    if os.open in os.supports_dir_fd:
+        dfd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        try:
+            def read(name: str) -> bytes:
+                fd = os.open(name, os.O_RDONLY, dir_fd=dfd)
+                with os.fdopen(fd, "rb") as fh:
+                    return fh.read()
+
+            meta = read(META_FILE)
+            try:
+                vectors = read(INDEX_FILE)
+            except FileNotFoundError:
+                vectors = None
+            return meta, vectors
+        finally:
+            os.close(dfd)
+    meta = (folder / META_FILE).read_bytes()
+    return meta, (folder / INDEX_FILE).read_bytes() if (folder / INDEX_FILE).is_file() else None
+
+
+def _first_line(err: BaseException, limit: int = 160) -> str:
+    text = (str(err).strip().splitlines() or [type(err).__name__])[-1].strip()
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _filter_fn(filter: Filter) -> Callable[[Chunk], bool] | None:
     """A dict filter ``{"access": ["public"], "groups": ["hr"]}`` means: for every key, the chunk's
     value is one of the listed values (for list fields such as ``groups``: shares at least one)."""
@@ -172,6 +237,8 @@ class RagIndex:
         self.docs: dict[str, dict[str, Any]] = {}  # doc id -> {"hash", "path", "title", "chunks": [ids]}
         self.next_id = 0
         self.path: Path | None = None
+        self.source: str | None = None  # the documents folder the index was built from (``ragft index``), if known
+        self._source_relative: str | None = None  # the same, relative to the index folder's parent, as saved
         self._lexical: dict[str, Any] = {}  # field -> BM25Search, dropped whenever the chunks change
 
     # ---------------------------------------------------------------------------------------------
@@ -402,7 +469,7 @@ class RagIndex:
     # saving and loading
 
     def metadata(self) -> dict[str, Any]:
-        return {
+        meta = {
             "kind": KIND,
             "format_version": FORMAT_VERSION,
             "embedder": self.embedder.id,
@@ -412,62 +479,107 @@ class RagIndex:
             "docs": self.docs,
             "chunks": [c.to_dict() for c in self.chunks.values()],
         }
+        if self.source:
+            meta["docs_dir"] = self.source
+        return meta
+
+    def built_from(self, docs_dir: str | Path) -> bool | None:
+        """Whether this index was built from the documents folder ``docs_dir`` (``None``: not recorded).
+
+        The folder counts as the same when its absolute path matches, or when its path relative to the
+        index folder's parent does (a project folder moved or copied elsewhere as a whole)."""
+        if not self.source:
+            return None
+        docs = outputs.absolute(docs_dir)
+        if outputs.absolute(self.source) == docs:
+            return True
+        if self._source_relative and self.path is not None:
+            return outputs.absolute(outputs.absolute(self.path).parent / self._source_relative) == docs
+        return False
 
     def save(self, folder: str | Path) -> Path:
-        """Write the index to ``folder`` atomically (a new folder is renamed into place).
+        """Write the index to ``folder``, replacing the index there in one step.
 
-        Refuses to replace a folder that exists, is not empty and is not a ragft index, so a typo
-        in ``--index`` cannot wipe out someone's files.
+        The output-folder rule of :mod:`ragft.outputs`: a folder that exists, is not empty and is not
+        a ragft index, or is an index that also holds other files, is refused
+        (:class:`~ragft.outputs.ForeignFolderError`, a ``FileExistsError``), so a typo in ``--index``
+        cannot wipe out someone's files. The write holds the folder's lock (a concurrent writer waits,
+        then fails with :class:`~ragft.outputs.OutputLockedError`); the new index is written to a
+        private sibling folder (0700, files 0600: chunk texts are document text) and swapped in, so a
+        writer killed at any step leaves the old index or the new one, and the temporaries of dead
+        writers are deleted here.
         """
         import faiss
 
         folder = Path(folder).expanduser()
-        if folder.exists():
-            if not folder.is_dir():
-                raise FileExistsError(f"{folder} is a file; choose a folder name for the index")
-            if any(folder.iterdir()) and not is_index_dir(folder):
-                raise FileExistsError(f"{folder} exists, is not empty and is not a ragft index; choose another folder for the index")
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
-        try:
-            faiss.write_index(self.faiss, str(tmp / INDEX_FILE))
-            (tmp / META_FILE).write_text(json.dumps(self.metadata(), ensure_ascii=False))
-            if folder.exists():
-                old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
-                os.replace(folder, old)
-                os.replace(tmp, folder)
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                os.replace(tmp, folder)
-        finally:
-            if tmp.exists():
-                shutil.rmtree(tmp, ignore_errors=True)
+        target = outputs.check_output(folder, INDEX_OUTPUT, replace=True)
+        with outputs.folder_lock(target):
+            outputs.clean_stale(target)
+            outputs.check_output(folder, INDEX_OUTPUT, replace=True)  # again: it may have changed while we waited
+            tmp = outputs.temp_sibling(target)
+            try:
+                os.chmod(tmp, 0o700)
+                outputs._fault("tmp-created")
+                faiss.write_index(self.faiss, str(tmp / INDEX_FILE))
+                os.chmod(tmp / INDEX_FILE, 0o600)
+                meta = self.metadata()
+                meta["files"] = {INDEX_FILE: _file_record(tmp / INDEX_FILE)}
+                if self.source:
+                    meta["docs_dir_relative"] = os.path.relpath(outputs.absolute(self.source), target.parent)
+                outputs._fault("faiss-written")
+                _write_private(tmp / META_FILE, json.dumps(meta, ensure_ascii=False).encode("utf-8"))
+                outputs._fault("meta-written")
+                outputs.replace_folder(tmp, target)
+            finally:
+                outputs.discard(tmp)
+            outputs._fault("saved")
         self.path = folder
+        self._source_relative = meta.get("docs_dir_relative")
         return folder
 
     @classmethod
     def load(cls, folder: str | Path, *, embedder: Embedder | None = None, check_embedder: bool = True) -> RagIndex:
-        """Reload a saved index, checking that its parts agree and that it was built with the current embedder."""
+        """Reload a saved index, checking that its parts agree and that it was built with the current embedder.
+
+        Anything wrong with the folder (missing or damaged files, a hand-edited ``meta.json``, another
+        embedder) is an :class:`IndexNotFoundError` or :class:`IndexMismatchError` whose message says how
+        to rebuild the index."""
         import faiss
 
         from ..models import embedder_id
 
         folder = Path(folder).expanduser()
-        rebuild = f"rebuild it with `ragft index DOCS --index {folder} --rebuild`"
+        if not folder.exists():
+            outputs.recover(folder)  # a writer killed between its two renames left the index moved aside
         if not (folder / META_FILE).is_file():
             if folder.is_dir() and not any(folder.iterdir()):
                 raise IndexNotFoundError(f"{folder} is empty; build an index there with `ragft index DOCS --index {folder}`")
             raise IndexNotFoundError(f"no index at {folder}; build one with `ragft index DOCS --index {folder}`")
+        rebuild = f"rebuild it with `ragft index DOCS --index {folder} --rebuild`"
         try:
-            meta = json.loads((folder / META_FILE).read_text())
+            meta_bytes, vector_bytes = _read_pieces(folder)
+        except OSError as err:
+            raise IndexMismatchError(f"could not read the index at {folder} ({err.strerror or err}); fix its "
+                                     f"permissions or {rebuild}") from None
+        try:
+            meta = json.loads(meta_bytes)
         except ValueError as err:
             raise IndexMismatchError(f"{folder / META_FILE} is not valid JSON ({err}); {rebuild}") from None
-        if meta.get("kind") != KIND:
+        if not isinstance(meta, dict) or meta.get("kind") != KIND:
             raise IndexMismatchError(f"{folder} is not a ragft index; {rebuild}")
+        if isinstance(meta.get("docs_dir"), str):
+            rebuild = f"rebuild it with `ragft index {meta['docs_dir']} --index {folder} --rebuild`"
         if meta.get("format_version") != FORMAT_VERSION:
             raise IndexMismatchError(
                 f"index at {folder} has format version {meta.get('format_version')}, this toolkit reads version {FORMAT_VERSION}; {rebuild}"
             )
+        missing = [k for k in _META_KEYS if k not in meta]
+        wrong = [k for k, t in _META_KEYS.items() if k in meta and (not isinstance(meta[k], t) or isinstance(meta[k], bool))]
+        if missing or wrong:
+            what = "; ".join(part for part in (
+                f"it has no {', '.join(missing)}" if missing else "",
+                f"{', '.join(wrong)} {'has' if len(wrong) == 1 else 'have'} the wrong type" if wrong else "") if part)
+            raise IndexMismatchError(f"{folder / META_FILE} is damaged or was edited by hand ({what}); {rebuild}")
         # an index built with a tuned embedder (ragft.rag.tune) names it; that is the embedder to use
         if embedder is None and str(meta["embedder"]).startswith("tuned:"):
             embedder = Embedder(model_id=meta["embedder"])
@@ -476,18 +588,41 @@ class RagIndex:
             raise IndexMismatchError(
                 f"index at {folder} was built with embedder {meta['embedder']} but the current embedder is {current}; {rebuild}"
             )
-        if not (folder / INDEX_FILE).is_file():
+        if vector_bytes is None:
             raise IndexMismatchError(f"{folder} has {META_FILE} but no {INDEX_FILE}; {rebuild}")
-        vectors = faiss.read_index(str(folder / INDEX_FILE))
-        chunks = {int(c["id"]): Chunk(**c) for c in meta["chunks"]}
+        record = (meta.get("files") or {}).get(INDEX_FILE) if isinstance(meta.get("files"), dict) else None
+        if isinstance(record, dict):
+            if record.get("bytes") != len(vector_bytes):
+                raise IndexMismatchError(
+                    f"{folder / INDEX_FILE} is damaged: it has {len(vector_bytes)} bytes, {META_FILE} says "
+                    f"{record.get('bytes')} (cut short by a full disk or an interrupted copy?); {rebuild}")
+            if record.get("sha256") != hashlib.sha256(vector_bytes).hexdigest():
+                raise IndexMismatchError(
+                    f"{folder / INDEX_FILE} is damaged or comes from another build (its checksum is not the one "
+                    f"in {META_FILE}); {rebuild}")
+        try:
+            vectors = faiss.deserialize_index(np.frombuffer(vector_bytes, dtype=np.uint8))
+        except (RuntimeError, MemoryError, ValueError, TypeError) as err:
+            raise IndexMismatchError(f"{folder / INDEX_FILE} is damaged and cannot be read ({_first_line(err)}); {rebuild}") from None
+        try:
+            chunks = {int(c["id"]): Chunk(**c) for c in meta["chunks"]}
+            chunking = ChunkingConfig(**meta["chunking"])
+        except (TypeError, ValueError, KeyError, AttributeError) as err:
+            raise IndexMismatchError(f"{folder / META_FILE} is damaged or was edited by hand ({_first_line(err)}); {rebuild}") from None
         if vectors.d != meta["dim"]:
             raise IndexMismatchError(f"index at {folder}: vectors have {vectors.d} dimensions but {META_FILE} says {meta['dim']}; {rebuild}")
         if vectors.ntotal != len(chunks):
             raise IndexMismatchError(
                 f"index at {folder}: {vectors.ntotal} vectors but {len(chunks)} chunks in {META_FILE} (files from different builds?); {rebuild}"
             )
+        try:
+            for doc_id, info in meta["docs"].items():
+                if not isinstance(info["hash"], str) or not set(map(int, info["chunks"])) <= set(chunks):
+                    raise ValueError(f"document {doc_id!r} lists chunks that are not there")
+        except (TypeError, ValueError, KeyError, AttributeError) as err:
+            raise IndexMismatchError(f"{folder / META_FILE} is damaged or was edited by hand ({_first_line(err)}); {rebuild}") from None
         index = cls.__new__(cls)
-        index.chunking = ChunkingConfig(**meta["chunking"])
+        index.chunking = chunking
         index.embedder = embedder or Embedder(model_id=meta["embedder"] if not check_embedder else None)
         index.dim = int(meta["dim"])
         index.faiss = vectors
@@ -495,6 +630,8 @@ class RagIndex:
         index.docs = meta["docs"]
         index.next_id = int(meta["next_id"])
         index.path = folder
+        index.source = meta["docs_dir"] if isinstance(meta.get("docs_dir"), str) else None
+        index._source_relative = meta["docs_dir_relative"] if isinstance(meta.get("docs_dir_relative"), str) else None
         index._lexical = {}
         if chunks:
             stored = faiss.vector_to_array(vectors.id_map) if hasattr(vectors, "id_map") else None
@@ -514,18 +651,19 @@ def build_or_update(
     """
     index = None
     index_dir = Path(index_dir)
-    if is_index_dir(index_dir):
-        try:
-            index = RagIndex.load(index_dir, embedder=embedder)
-        except IndexMismatchError:
-            index = None
-        if index is not None and chunking is not None and index.chunking != chunking:
-            index = None
-    if index is None:
-        index = RagIndex(chunking=chunking, embedder=embedder)
-    report = index.update(docs, progress=progress)
-    if report.changed or not is_index_dir(index_dir):
-        index.save(index_dir)
+    with outputs.folder_lock(index_dir):  # load, update and save as one step: a concurrent build waits
+        if is_index_dir(index_dir):
+            try:
+                index = RagIndex.load(index_dir, embedder=embedder)
+            except IndexMismatchError:
+                index = None
+            if index is not None and chunking is not None and index.chunking != chunking:
+                index = None
+        if index is None:
+            index = RagIndex(chunking=chunking, embedder=embedder)
+        report = index.update(docs, progress=progress)
+        if report.changed or not is_index_dir(index_dir):
+            index.save(index_dir)
     index.path = index_dir
     return index, report
 

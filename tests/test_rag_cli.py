@@ -5,17 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from cli_run import run
 
 from ragft.cli import main
 
 pytestmark = pytest.mark.usefixtures("private_embedding_cache")
 
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_index_builds_then_updates(docs_dir, tmp_path, capsys):

@@ -25,24 +25,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
-from ragft.cli import main
+from cli_run import one_line_error, run
 
 FIXTURES = Path(__file__).parent / "fixtures"
 pytestmark = pytest.mark.usefixtures("private_embedding_cache")
 
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_line_error(err: str) -> str:
-    err = err.strip()
-    assert err.startswith("ragft: error:"), err
-    assert len(err.splitlines()) == 1, err
-    return err
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

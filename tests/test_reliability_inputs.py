@@ -15,6 +15,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from cli_run import one_line_error, run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,18 +24,6 @@ from ragft.cli import main
 FIXTURES = Path(__file__).parent / "fixtures"
 pytestmark = pytest.mark.usefixtures("private_embedding_cache")
 
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_line_error(err: str) -> str:
-    err = err.strip()
-    assert err.startswith("ragft: error:"), err
-    assert len(err.splitlines()) == 1, err
-    return err
 
 
 # --------------------------------------------------------------------------------------------------

@@ -9,9 +9,9 @@ import textwrap
 import warnings
 
 import pytest
+from cli_run import run
 
 from ragft import metrics
-from ragft.cli import main
 from ragft.rag import RagIndex, RagPipeline, load_documents
 from ragft.rag.access import (
     ALL,
@@ -195,11 +195,6 @@ def test_removing_a_document_removes_every_chunk_and_its_cached_vectors(clinic, 
 # --------------------------------------------------------------------------------------------------
 # the command line
 
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.mark.parametrize(

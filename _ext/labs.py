@@ -29,7 +29,7 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective, SphinxRole
 
-from ragft import labruns
+from ragft import labruns, precision
 
 logger = logging.getLogger(__name__)
 
@@ -114,8 +114,8 @@ class LabCardDirective(_MystDirective):
             lines += [f"- **{{doc}}`{_title(self.env, doc)} </{doc}>`**: first run {_role('first', [doc])} (it computes "
                       f"and caches its results), second run {_role('second', [doc])} (it reads them back); this build: "
                       f"{_role('build', [doc])}. Notebook: {_download(doc)}."]
-        lines += ["", "Times are measured on the build machine (two CPU cores); {doc}`/chapters/how_to_run` says how to "
-                  "run a lab yourself.", ":::"]
+        lines += ["", f"Times are measured on the build machine (two CPU cores, the model in {precision.resolve()}, "
+                  "`RAGFT_DTYPE`); {doc}`/chapters/how_to_run` says how to run a lab yourself.", ":::"]
         return self._parse(lines, ["lab-card-container"])
 
 

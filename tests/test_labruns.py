@@ -34,6 +34,17 @@ def test_a_lab_runs_first_once_per_cache():
         labruns.Run.measured(-1, 0, seen_before=False)
 
 
+def test_a_run_records_the_precision_it_ran_in(tmp_path, monkeypatch):
+    monkeypatch.setenv("RAGFT_DTYPE", "bfloat16")
+    assert labruns.Run.measured(10, 0, seen_before=False).dtype == "bfloat16"
+    monkeypatch.delenv("RAGFT_DTYPE")
+    assert labruns.Run.measured(10, 0, seen_before=False).dtype == "float32"
+    path = tmp_path / labruns.RECORD_NAME  # a record written before the field existed: those runs were float32
+    path.write_text(json.dumps({"01_rag": {"first": {"seconds": 60.0, "kind": "first", "new_cache_files": 3,
+                                                     "date": "2026-12-01", "cpus": 2, "machine": "x86_64"}}}))
+    assert labruns.load_record(path)["01_rag"]["first"].dtype == "float32"
+
+
 def test_record_keeps_the_latest_run_of_each_kind(tmp_path):
     path = tmp_path / labruns.RECORD_NAME
     labruns.update_record("03_compare", labruns.Run.measured(600, 40, seen_before=False), path)

@@ -44,6 +44,7 @@ class Run:
     date: str
     cpus: int
     machine: str
+    dtype: str = "float32"  # the generator's precision (RAGFT_DTYPE) in that run; records before it existed ran float32
 
     @classmethod
     def measured(cls, seconds: float, new_cache_files: int, seen_before: bool) -> Run:
@@ -52,7 +53,14 @@ class Run:
         return cls(seconds=round(float(seconds), 1), kind=classify(new_cache_files, seen_before),
                    new_cache_files=int(new_cache_files),
                    date=datetime.now(UTC).strftime("%Y-%m-%d"), cpus=_cpus(),
-                   machine=platform.machine())
+                   machine=platform.machine(), dtype=_dtype())
+
+
+def _dtype() -> str:
+    """The precision the labs of this run compute in (``RAGFT_DTYPE``, ``auto`` resolved)."""
+    from . import precision
+
+    return precision.resolve()
 
 
 def _cpus() -> int:

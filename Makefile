@@ -14,7 +14,7 @@ export PYTHONHASHSEED := 0
 WHEELHOUSE := wheelhouse
 PIP_SOURCE := $(if $(wildcard $(WHEELHOUSE)/*.whl),--no-index --find-links $(abspath $(WHEELHOUSE)),)
 
-.PHONY: install book test lint lab bench clean wheelhouse slides site-check
+.PHONY: install book test lint lab bench clean wheelhouse slides site-check deep-dives
 
 install: $(STAMP)
 
@@ -36,6 +36,10 @@ book: install
 test: install
 	$(BIN)/ruff check src tests labs bench scripts _ext
 	$(BIN)/python -m pytest tests labs --nbval-lax -p no:cacheprovider --durations=15
+
+# The labs' optional depth (labs/deep_dives/), which make book shows without running: run and check each.
+deep-dives: install
+	$(BIN)/python -m pytest labs/deep_dives --nbval-lax -p no:cacheprovider --durations=0
 
 lint: install
 	$(BIN)/ruff check src tests labs bench scripts _ext

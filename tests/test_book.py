@@ -6,12 +6,15 @@ import importlib.util
 import json
 import re
 import sys
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 LABS = sorted((ROOT / "labs").glob("*.ipynb"))
+#: a lab's optional depth: built as pages without running (_config.yml), run by make deep-dives and make test
+DEEP_DIVES = sorted((ROOT / "labs" / "deep_dives").glob("*.ipynb"))
+NOTEBOOKS = LABS + DEEP_DIVES
 
 
 def _check_site():
@@ -64,7 +67,7 @@ def test_there_are_labs():
     assert LABS, "labs/ holds no notebook"
 
 
-@pytest.mark.parametrize("path", LABS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_lab_is_committed_without_outputs(path):
     nb = json.loads(path.read_text())
     dirty = [i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count"))]
@@ -315,10 +318,78 @@ def test_timing_assert_scanner_catches_both_kinds():
     assert not timing_asserts("assert run.adapter_mb < 10  # a file size, the same on any machine")
 
 
-@pytest.mark.parametrize("path", LABS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_no_lab_asserts_on_a_time(path):
     cells = json.loads(path.read_text())["cells"]
     bad = [a for c in cells if c["cell_type"] == "code" for a in timing_asserts("".join(c["source"]))]
     assert not bad, (f"{path.name} asserts on a measured time, speed or memory peak, which a busy machine (or the next "
                      f"run) flips; glue the value, hold it to its budget in bench/, and assert on something load cannot "
                      f"change (token counts, answers): {bad}")
+
+
+# --------------------------------------------------------------------------------------------------
+# Deep dives: a lab's optional depth, shown by the default build without running it (issue 26)
+
+
+def deep_dive_problems(path: Path, root: Path = ROOT) -> list[str]:
+    """What keeps a notebook in ``labs/deep_dives/`` from being a deep dive the book can carry: it must be
+    excluded from the build's execution (else it costs the build its time), named by the lab it deepens (else
+    no learner finds it), written like a lab (title, time, checks, hidden solutions, summary), and no page
+    may paste a value from it (the default build never computes one)."""
+    import yaml
+
+    rel = path.relative_to(root).as_posix()
+    problems = []
+    patterns = (yaml.safe_load((root / "_config.yml").read_text()).get("execute") or {}).get("exclude_patterns") or []
+    if not any(PurePosixPath(rel).match(p) for p in patterns):
+        problems.append(f"{rel} is executed by the default build; add it to execute.exclude_patterns in _config.yml")
+    cells = json.loads(path.read_text())["cells"]
+    text = lambda c: "".join(c["source"])  # noqa: E731
+    first = text(cells[0]) if cells else ""
+    m = re.match(r"# Deep dive \(Lab (\d+)\) — ", first)
+    if not m:
+        problems.append(f"{rel}: the first cell must be the title '# Deep dive (Lab N) — ...'")
+    else:
+        labs = sorted((root / "labs").glob(f"{int(m[1]):02d}_*.ipynb"))
+        if not any(path.name in (lab.read_text()) for lab in labs):
+            problems.append(f"{rel}: Lab {m[1]} does not link to it; say in the lab what it adds and how long it takes")
+    for word in ("Objectives", "Time", "Prerequisites"):
+        if f"**{word}" not in first:
+            problems.append(f"{rel}: the title cell must state **{word}**")
+    code = [c for c in cells if c["cell_type"] == "code"]
+    if not any(re.search(r"^\s*assert ", text(c), re.M) for c in code):
+        problems.append(f"{rel}: no check cell with assert")
+    for c in code:
+        if text(c).lstrip().startswith("# Solution") and "hide-input" not in c["metadata"].get("tags", []):
+            problems.append(f"{rel}: a solution cell is not hidden on the site")
+    if not any(text(c).startswith("## Summary") for c in cells if c["cell_type"] == "markdown"):
+        problems.append(f"{rel}: no '## Summary'")
+    for page in [*(root / "chapters").glob("*.md"), *(root / "labs").rglob("*.ipynb")]:
+        if f"{path.name}::" in page.read_text():
+            problems.append(f"{page.relative_to(root)} pastes a value from {rel}, which the default build never runs")
+    return problems
+
+
+def test_there_is_a_deep_dive():
+    assert DEEP_DIVES, "labs/deep_dives/ holds no notebook"
+
+
+@pytest.mark.parametrize("path", DEEP_DIVES, ids=lambda p: p.name)
+def test_deep_dive_is_skipped_by_the_build_and_found_from_its_lab(path):
+    assert deep_dive_problems(path) == []
+
+
+def test_deep_dive_check_catches_each_mistake(tmp_path):
+    (tmp_path / "labs" / "deep_dives").mkdir(parents=True)
+    (tmp_path / "chapters").mkdir()
+    (tmp_path / "_config.yml").write_text("execute:\n  exclude_patterns: []\n")
+    (tmp_path / "labs" / "06_x.ipynb").write_text(json.dumps({"cells": []}))
+    (tmp_path / "chapters" / "c.md").write_text("{glue:text}`../labs/deep_dives/06_y.ipynb::k:.0%`")
+    deep = tmp_path / "labs" / "deep_dives" / "06_y.ipynb"
+    deep.write_text(json.dumps({"cells": [
+        {"cell_type": "markdown", "metadata": {}, "source": ["# Deep dive (Lab 6) — y\n**Objectives** **Time**"]},
+        {"cell_type": "code", "metadata": {}, "source": ["# Solution\nprint(1)"]}]}))
+    found = deep_dive_problems(deep, tmp_path)
+    for words in ("execute.exclude_patterns", "does not link to it", "**Prerequisites**", "no check cell",
+                  "not hidden", "no '## Summary'", "pastes a value"):
+        assert any(words in p for p in found), (words, found)

@@ -3,12 +3,14 @@ memory of one LoRA training step on RAFT-length prompts with and without the sel
 
     python bench/bench_dtype.py                 # one thread (RAGFT_THREADS=1) unless RAGFT_THREADS is set
     python bench/bench_dtype.py --quick         # smaller batches, for a smoke run
+    python bench/bench_dtype.py --only-micro    # the training steps only: one pass against micro-batches
 
 Every configuration runs in its own subprocess, so each peak RSS (``resource.getrusage``) is that
 configuration's alone. The training step is ``ragft.finetune.train_lora`` on 8 synthetic RAFT-shaped
 examples (system prompt, four retrieved passages and a question, a one-sentence answer; about 500
 tokens each) with the RAFT adapter's settings (rank 16, every projection of the top 12 layers), one
-step of batch 8. bfloat16 is only fast on a CPU with native bfloat16 (the ``amx_bf16`` or
+step of batch 8, in one pass and split into micro-batches of 4 and 2 (gradient accumulation).
+bfloat16 is only fast on a CPU with native bfloat16 (the ``amx_bf16`` or
 ``avx512_bf16`` flag in /proc/cpuinfo); the script prints whether this one has it.
 """
 
@@ -80,7 +82,7 @@ def child_speed(dtype: str, quick: bool) -> dict:
             "decode_tps": gen.tokens_per_second, "decode_tokens": sum(gen.new_tokens), "peak_rss_mb": _peak_rss_mb()}
 
 
-def child_train(dtype: str, selective: bool, quick: bool) -> dict:
+def child_train(dtype: str, selective: bool, quick: bool, micro: int | None = None) -> dict:
     os.environ["RAGFT_DTYPE"] = dtype
     from transformers import AutoConfig
 
@@ -100,8 +102,8 @@ def child_train(dtype: str, selective: bool, quick: bool) -> dict:
         result = ft_train.train_lora(examples, output_dir=os.path.join(out, "adapter"), epochs=1, batch_size=n,
                                      max_length=max(lengths), rank=16, alpha=32,
                                      target_modules=top_layer_modules(n_layers, 12, ft_train.ALL_LINEAR),
-                                     progress=False, selective_head=selective)
-    return {"dtype": dtype, "selective": selective, "peak_rss_mb": _peak_rss_mb(), "rss_before_mb": before,
+                                     progress=False, selective_head=selective, micro_batch_size=micro)
+    return {"dtype": dtype, "selective": selective, "micro": micro or n, "peak_rss_mb": _peak_rss_mb(), "rss_before_mb": before,
             "step_s": result.seconds, "loss": result.final_loss, "steps": result.steps, "batch": n,
             "tokens": max(lengths), "supervised": supervised}
 
@@ -116,6 +118,8 @@ def _run_child(args: list[str]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller batches (a smoke run)")
+    parser.add_argument("--only-micro", action="store_true",
+                        help="training steps only: float32 in one pass against the micro-batched ones")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.environ.setdefault("RAGFT_THREADS", "1")
@@ -125,7 +129,8 @@ def main() -> None:
     if args.child:
         kind, dtype, *rest = args.child
         quick = "quick" in rest
-        out = child_speed(dtype, quick) if kind == "speed" else child_train(dtype, "selective" in rest, quick)
+        micro = next((int(r.removeprefix("micro")) for r in rest if r.startswith("micro")), None)
+        out = child_speed(dtype, quick) if kind == "speed" else child_train(dtype, "selective" in rest, quick, micro)
         print(json.dumps(out))
         return
 
@@ -136,22 +141,31 @@ def main() -> None:
           f"RAGFT_THREADS={os.environ['RAGFT_THREADS']}, {os.cpu_count()} CPUs")
     extra = ["quick"] if args.quick else []
     start = time.perf_counter()
-    speed = {d: _run_child(["speed", d, *extra]) for d in DTYPES}
-    print(f"\n{'generation':<12} {'prefill tok/s':>14} {'batched decode tok/s':>21}")
-    for d in DTYPES:
-        s = speed[d]
-        print(f"{d:<12} {s['prefill_tps']:>14.0f} {s['decode_tps']:>21.1f}")
-    print(f"(prefill: {speed['float32']['prefill_tokens']} prompt tokens in one forward pass, best of runs; "
-          f"decode: {speed['float32']['decode_tokens']} new tokens for a batch of 8, prefill included)")
+    if not args.only_micro:
+        speed = {d: _run_child(["speed", d, *extra]) for d in DTYPES}
+        print(f"\n{'generation':<12} {'prefill tok/s':>14} {'batched decode tok/s':>21}")
+        for d in DTYPES:
+            s = speed[d]
+            print(f"{d:<12} {s['prefill_tps']:>14.0f} {s['decode_tps']:>21.1f}")
+        print(f"(prefill: {speed['float32']['prefill_tokens']} prompt tokens in one forward pass, best of runs; "
+              f"decode: {speed['float32']['decode_tokens']} new tokens for a batch of 8, prefill included)")
 
-    train = [_run_child(["train", d, *(["selective"] if sel else []), *extra]) for d in DTYPES for sel in (False, True)]
+    # (dtype, selective head, micro-batch): the batch of 8 in one pass, and split into micro-batches whose
+    # gradients are accumulated (train_lora(micro_batch_size=...), what the RAFT recipe uses)
+    configs = [(d, sel, None) for d in DTYPES for sel in (False, True)]
+    configs += [(d, True, m) for d in DTYPES for m in ((2,) if args.quick else (4, 2))]
+    if args.only_micro:
+        configs = [c for c in configs if c[2] is not None or (c[0] == "float32" and c[1])]
+    train = [_run_child(["train", d, *(["selective"] if sel else []), *([f"micro{m}"] if m else []), *extra])
+             for d, sel, m in configs]
     t0 = train[0]
     print(f"\nLoRA training step: batch {t0['batch']} x {t0['tokens']} tokens ({t0['supervised']} supervised), "
           "rank 16 on the top 12 layers")
-    print(f"{'dtype':<10} {'LM head':<11} {'peak RSS MB':>12} {'before MB':>10} {'step s':>8} {'loss':>8}")
+    print(f"{'dtype':<10} {'LM head':<11} {'micro-batch':>11} {'peak RSS MB':>12} {'before MB':>10} {'step s':>8} "
+          f"{'loss':>8}")
     for t in train:
         head = "selective" if t["selective"] else "full"
-        print(f"{t['dtype']:<10} {head:<11} {t['peak_rss_mb']:>12.0f} {t['rss_before_mb']:>10.0f} "
+        print(f"{t['dtype']:<10} {head:<11} {t['micro']:>11} {t['peak_rss_mb']:>12.0f} {t['rss_before_mb']:>10.0f} "
               f"{t['step_s']:>8.1f} {t['loss']:>8.4f}")
     print("(peak RSS: the whole subprocess, model load included; 'before': after the imports and the tokenizer, "
           "before train_lora)")

@@ -450,3 +450,42 @@ def test_ticket_few_shot_prompt_states_the_instruction_once():
     assert [m["content"] for m in messages[2::2]] == ["billing", "sales"]
     assert messages[-1] == {"role": "user", "content": ticket} and ticket == "Ticket: Where is my invoice?"
     assert sum("billing, sales" in m["content"] for m in messages) == 1
+
+
+# --------------------------------------------------------------------------------------------------
+# micro-batches (gradient accumulation): the memory of a micro-batch, the update of the whole batch
+
+
+def test_micro_batch_key_changes_only_when_the_batch_is_split():
+    ex = [{"question": "q", "answer": "a"}]
+    whole = ft_train.adapter_key(ex)
+    assert ft_train.adapter_key(ex, micro_batch_size=None) == whole
+    assert ft_train.adapter_key(ex, micro_batch_size=ft_train.DEFAULTS["batch_size"]) == whole
+    assert ft_train.adapter_key(ex, micro_batch_size=4) != whole
+    assert ft_train.adapter_key(ex, micro_batch_size=4) != ft_train.adapter_key(ex, micro_batch_size=2)
+    for bad in (3, 0, -2, 2.5, True):
+        with pytest.raises(ValueError, match="divisor of batch_size 8"):
+            ft_train.adapter_key(ex, micro_batch_size=bad)
+
+
+@pytest.mark.slow
+def test_micro_batches_give_the_whole_batch_update(tmp_path):
+    """Without dropout, two micro-batches of 2 accumulated give the adapter one batch of 4 gives (same
+    examples per step, loss normalised over the batch's supervised tokens), to within float rounding."""
+    import torch
+    from safetensors.torch import load_file
+
+    examples = finetune.load_training_data(FIXTURES / "plant_care.jsonl")
+    settings = dict(epochs=1, batch_size=4, lr=5e-3, dropout=0.0, progress=False)
+    whole = finetune.train_lora(examples, output_dir=tmp_path / "whole", **settings)
+    split = finetune.train_lora(examples, output_dir=tmp_path / "split", micro_batch_size=2, **settings)
+    assert split.steps == whole.steps and split.config["micro_batch_size"] == 2 and whole.config["micro_batch_size"] == 4
+    for (s1, a), (s2, b) in zip(whole.loss_history, split.loss_history, strict=True):
+        assert s1 == s2 and abs(a - b) < 1e-3 * max(1.0, abs(a)), (whole.loss_history, split.loss_history)
+    wa = load_file(str(tmp_path / "whole" / "adapter_model.safetensors"))
+    wb = load_file(str(tmp_path / "split" / "adapter_model.safetensors"))
+    assert wa.keys() == wb.keys()
+    moved = max((wa[k] - wb[k]).abs().max().item() for k in wa)
+    scale = max(wa[k].abs().max().item() for k in wa)
+    assert moved < 1e-3 * scale, (moved, scale)
+    assert any("lora_B" in k and not torch.equal(wa[k], torch.zeros_like(wa[k])) for k in wa)  # B starts at zero

@@ -248,3 +248,33 @@ def test_ragft_compare_json_lists_the_format_systems(cache, capsys):
     assert set(out["systems"]) == {"rag", "format_prompt_rag"}
     assert out["config"]["splits"] == ["test_unseen"] and out["config"]["max_new_tokens"] == 96
     assert "format_adherence" in out["systems"]["format_prompt_rag"]["test_unseen"]
+
+
+#: tokens one training pass may hold (micro-batch x longest prompt): 2 x 512 peaked at 2.4-2.9 GB, against
+#: 4.4-4.5 GB for 8 x 478 (RAFT) and 4 x 478 (format on RAG prompts) in one pass (bench/bench_dtype.py --only-micro)
+TOKENS_PER_PASS = 1024
+
+
+class RecordingBackend(StubBackend):
+    def __init__(self):
+        super().__init__()
+        self.settings: dict[str, dict] = {}
+
+    def train(self, name, examples, **kwargs):
+        self.settings[name] = kwargs
+        return super().train(name, examples, **kwargs)
+
+
+def test_long_prompt_adapters_train_in_micro_batches_that_fit_4_gb(cache):
+    """RAFT and the format adapter on RAG prompts are trained on prompts of up to 512 tokens: both split each
+    batch into micro-batches (gradient accumulation), so no pass holds more than TOKENS_PER_PASS tokens."""
+    backend = RecordingBackend()
+    compare.run_comparison(tiny_config(systems=("rag", "raft", "format_rag"), splits=("test_unseen",), update=False),
+                           backend=backend)
+    assert set(backend.settings) >= {"raft", "house-format-rag"}
+    for name in ("raft", "house-format-rag"):
+        kw = backend.settings[name]
+        micro = kw.get("micro_batch_size") or kw["batch_size"]
+        assert kw["batch_size"] % micro == 0 and micro < kw["batch_size"], (name, kw)
+        assert micro * 512 <= TOKENS_PER_PASS, (name, kw)
+    assert compare.CompareConfig().raft["micro_batch_size"] * compare.CompareConfig().raft["max_tokens"] <= TOKENS_PER_PASS

@@ -280,6 +280,7 @@ def train_lora(
     overwrite: bool = False,
     progress: bool = True,
     selective_head: bool = True,
+    micro_batch_size: int | None = None,
 ) -> TrainResult:
     """Fine-tune the course generator with LoRA on ``examples`` and save the adapter.
 
@@ -291,6 +292,15 @@ def train_lora(
     Trains in ``RAGFT_DTYPE``'s precision (float32 unless set; bfloat16 means float32 weights under
     bfloat16 autocast). ``selective_head=False`` computes the standard full-vocabulary logits at every
     position instead of :func:`selective_lm_loss` (same loss, far more memory; for comparisons).
+
+    ``micro_batch_size`` (a divisor of ``batch_size``) runs each batch of ``batch_size`` examples as
+    ``batch_size // micro_batch_size`` forward and backward passes whose gradients are accumulated before
+    the optimizer steps (``TrainingArguments(gradient_accumulation_steps=...)``): the same examples per
+    step and the same number of steps, with the activations of a micro-batch in memory instead of a
+    whole batch's. The loss is normalised over the whole batch's supervised tokens (the ``Trainer``'s
+    ``num_items_in_batch``), so without dropout the update equals the full batch's to within float
+    rounding; with dropout the random masks are drawn in another order, so it is another adapter and
+    the setting is part of :func:`adapter_key`.
     """
     import torch
     from peft import LoraConfig, get_peft_model
@@ -304,6 +314,7 @@ def train_lora(
         raise ValueError("train_lora() needs at least one example")
     if epochs <= 0 or lr <= 0 or rank < 1 or batch_size < 1:
         raise ValueError(f"epochs, lr, rank and batch_size must be positive (got {epochs}, {lr}, {rank}, {batch_size})")
+    micro = _micro_batch(batch_size, micro_batch_size)
     if output_dir is None:
         root = config.cache_dir() / "adapters"
         root.mkdir(parents=True, exist_ok=True)
@@ -332,7 +343,8 @@ def train_lora(
             output_dir=str(work / "trainer"),
             num_train_epochs=epochs,
             learning_rate=lr,
-            per_device_train_batch_size=batch_size,
+            per_device_train_batch_size=micro,
+            gradient_accumulation_steps=batch_size // micro,
             lr_scheduler_type=DEFAULTS["scheduler"],
             warmup_steps=DEFAULTS["warmup_steps"],
             weight_decay=DEFAULTS["weight_decay"],
@@ -367,7 +379,7 @@ def train_lora(
         model.save_pretrained(staged)
         settings = dict(epochs=epochs, lr=lr, rank=rank, alpha=alpha, dropout=dropout,
                         target_modules=list(target_modules), batch_size=batch_size, max_length=max_length,
-                        seed=seed, system=system, scheduler=DEFAULTS["scheduler"],
+                        micro_batch_size=micro, seed=seed, system=system, scheduler=DEFAULTS["scheduler"],
                         warmup_steps=DEFAULTS["warmup_steps"], format=ADAPTER_FORMAT, dtype=dtype)
         result = TrainResult(
             adapter_dir=str(output_dir),
@@ -422,21 +434,36 @@ def _move_into_place(staged: Path, target: Path) -> None:
 # cache
 
 
+def _micro_batch(batch_size: int, micro_batch_size: int | None) -> int:
+    """The micro-batch ``train_lora`` runs (``batch_size`` when ``micro_batch_size`` is None)."""
+    if micro_batch_size is None:
+        return int(batch_size)
+    if isinstance(micro_batch_size, bool) or int(micro_batch_size) != micro_batch_size or micro_batch_size < 1 \
+            or batch_size % int(micro_batch_size):
+        raise ValueError(f"micro_batch_size must be a positive divisor of batch_size {batch_size}, got "
+                         f"{micro_batch_size!r} (it splits each batch into equal parts to save memory)")
+    return int(micro_batch_size)
+
+
 def adapter_key(examples: Sequence[dict], **train_kwargs) -> str:
     """Hash of the training data, the full training configuration, the base model and the precision.
 
     The precision (``RAGFT_DTYPE``) enters only when it is not float32, so float32 keys, and the
-    adapters cached under them, are the same as before the setting existed. ``progress`` and
-    ``selective_head`` do not change the adapter beyond float rounding and are not part of it.
+    adapters cached under them, are the same as before the setting existed; likewise ``micro_batch_size``
+    enters only when it splits the batch. ``progress`` and ``selective_head`` do not change the adapter
+    beyond float rounding and are not part of it.
     """
     settings = {k: train_kwargs.get(k, DEFAULTS.get(k)) for k in
                 ("epochs", "lr", "rank", "alpha", "dropout", "target_modules", "batch_size", "max_length")}
     settings["target_modules"] = list(settings["target_modules"])
     settings.update(seed=train_kwargs.get("seed", 42), system=train_kwargs.get("system"),
                     scheduler=DEFAULTS["scheduler"], warmup=DEFAULTS["warmup_steps"], format=ADAPTER_FORMAT)
-    unknown = set(train_kwargs) - set(settings) - {"progress", "selective_head"}
+    unknown = set(train_kwargs) - set(settings) - {"progress", "selective_head", "micro_batch_size"}
     if unknown:
         raise TypeError(f"unknown training option(s) {sorted(unknown)}")
+    micro = _micro_batch(int(settings["batch_size"]), train_kwargs.get("micro_batch_size"))
+    if micro != settings["batch_size"]:  # keys of adapters trained in whole batches stay as they were
+        settings["micro_batch_size"] = micro
     dtype = precision.resolve()
     if dtype != precision.FLOAT32:  # float32 keys stay as they were before RAGFT_DTYPE existed
         settings["dtype"] = dtype

@@ -9,8 +9,8 @@ A page that silently lacks half its outputs would mislead a reader, so this exte
 of each lab page whose execution failed: that it failed, the error and its last lines, and what to do. It
 reads myst-nb's execution data (``NbMetadataCollector.get_exec_data``), which myst-nb records for every
 notebook it executes. It also asks nbclient to record each cell's start and end (``record_timing``), which
-myst-nb leaves off, so ``bench/cell_times.py`` can report each lab's slowest cell from the executed notebooks
-in ``_build/jupyter_execute``.
+myst-nb leaves off, so ``bench/time_notebooks.py --from-build`` can report each lab's slowest cell from the
+executed notebooks in ``_build/jupyter_execute``.
 """
 
 from __future__ import annotations

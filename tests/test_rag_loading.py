@@ -131,3 +131,53 @@ def test_tables_become_lines():
     assert chunk.label == "Ostrel A2 sheet > Specifications"  # the H1 repeating the title is dropped
     (kept,) = chunk_document(doc, ChunkingConfig(unit="words", tables="keep"))
     assert "| Weight | 412 g |" in kept.text
+
+
+# --------------------------------------------------------------------------------------------------
+# HTML pages (issue 27: many users' documents are web pages)
+
+PAGE = """<!DOCTYPE html><html><head><meta charset="iso-8859-1"><title>Energy - Brekkefjell Observatory</title>
+<meta name="description" content="How the observatory is powered"><style>p {color: red}</style>
+<script>var secret = "tracking code";</script></head>
+<body><nav><a href="/">Home</a> | <a href="/visit">Visit</a></nav>
+<h1>Energy<a class="headerlink" href="#energy">\u00b6</a></h1><p>The dome runs on <a href="/solar">48 solar panels</a>.</p>
+<h2>Storage</h2><ul><li>Battery: 96 kWh</li><li>Caf\u00e9 heating: heat pump</li></ul>
+<table><tr><th>Month</th><th>Output</th></tr><tr><td>June</td><td>5.2 MWh</td></tr></table>
+<pre>panels --status
+</pre><footer>Copyright 2026 the observatory</footer></body></html>"""
+
+
+def test_html_page_becomes_markdown_with_its_headings_tables_and_title(tmp_path):
+    (tmp_path / "energy.html").write_bytes(PAGE.encode("iso-8859-1"))
+    (doc,) = load_documents(tmp_path)
+    assert doc.id == "energy" and doc.title == "Energy - Brekkefjell Observatory"
+    assert doc.text.startswith("# Energy\n") and "## Storage" in doc.text
+    assert "48 solar panels" in doc.text and "- Battery: 96 kWh" in doc.text and "Café heating" in doc.text
+    assert "| June | 5.2 MWh |" in doc.text and "```\npanels --status" in doc.text
+    for furniture in ("tracking code", "color: red", "Home", "Copyright", "\u00b6", "href"):
+        assert furniture not in doc.text, furniture
+    assert doc.access == "public" and doc.meta == {"description": "How the observatory is powered"}
+    chunks = chunk_document(doc, ChunkingConfig(unit="words", chunk_size=40, overlap=8))
+    assert [c.heading.split(" > ")[-1] for c in chunks][1] == "Storage"  # the h2 is a section of its own
+    assert any("June: 5.2 MWh" in c.text for c in chunks)  # the table is read as "row: value" lines
+
+
+def test_html_access_comes_from_meta_tags_or_a_sidecar_denying_by_default(tmp_path):
+    head = '<html><head><meta name="{}" content="{}"></head><body><h1>Pay</h1><p>Band C is 4,100.</p></body></html>'
+    (tmp_path / "pay.html").write_text(head.format("access", "confidential").replace("</head>", '<meta name="groups" content="hr, exec"></head>'))
+    (tmp_path / "typo.html").write_text(head.format("acess", "internal"))
+    (tmp_path / "side.htm").write_text(head.format("access", "public"))
+    (tmp_path / "side.htm.yaml").write_text("access: internal\ngroups: [staff]\n")
+    with pytest.warns(UserWarning, match="typo.html"):
+        docs = {d.id: d for d in load_documents(tmp_path)}
+    assert set(docs) == {"pay", "typo", "side"}  # the sidecar is metadata, not a document
+    assert (docs["pay"].access, docs["pay"].groups) == ("confidential", ["hr", "exec"])
+    assert docs["typo"].access != "public"  # a misspelt key never makes a page public
+    assert (docs["side"].access, docs["side"].groups) == ("internal", ["staff"])  # the sidecar wins
+
+
+def test_html_without_content_is_skipped_with_a_reason(tmp_path):
+    (tmp_path / "menu.html").write_text("<html><body><nav>Home</nav><script>x()</script></body></html>")
+    (tmp_path / "ok.md").write_text("# Ok\n\ntext")
+    with pytest.warns(SkippedFileWarning, match="menu.html: is empty"):
+        assert [d.id for d in load_documents(tmp_path)] == ["ok"]

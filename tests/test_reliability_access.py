@@ -238,3 +238,10 @@ def test_a_json_record_of_the_fixed_cases(tmp_path):
         rows[name] = [doc.access, doc.groups]
     print(json.dumps(rows))
     assert all(access != "public" for access, _ in rows.values())
+
+
+def test_group_names_yaml_1_1_reads_as_booleans_stay_names(tmp_path):
+    """Found by the property test above: `groups: [no]` was read as [False] (YAML 1.1's booleans)."""
+    (tmp_path / "oslo.md").write_text("---\naccess: internal\ngroups: [no, on, yes, off]\n---\n# Oslo office\n\nText.\n")
+    (doc,) = load_documents(tmp_path)
+    assert (doc.access, doc.groups) == ("internal", ["no", "on", "yes", "off"])

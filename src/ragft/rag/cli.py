@@ -18,7 +18,7 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "index",
         help="build or update a vector index of a folder of documents",
-        description="Build a FAISS index of the Markdown, text and PDF files in DOCS_DIR, or bring an existing "
+        description="Build a FAISS index of the Markdown, text, HTML and PDF files in DOCS_DIR, or bring an existing "
         "index up to date (only new, changed and deleted documents are processed).",
     )
     p.add_argument("docs_dir", metavar="DOCS_DIR", help="folder of .md/.txt/.pdf files (searched recursively)")

@@ -1,4 +1,4 @@
-"""Load a folder of documents (Markdown, plain text, PDF) for indexing.
+"""Load a folder of documents (Markdown, plain text, HTML, PDF) for indexing.
 
 Every file becomes a :class:`Document`. Markdown and text files may start with front matter holding
 metadata: ``id``, ``title``, ``updated``, ``access``, ``groups`` and anything else (kept in
@@ -10,6 +10,14 @@ One parser, :func:`split_front_matter`, reads the forms people write: YAML betwe
 by ``---`` or ``...``, after blank lines or a byte-order mark, fences indented or not) and TOML between
 ``+++`` lines. A PDF cannot hold front matter, so its metadata lives in a **sidecar file** beside it:
 ``report.pdf.yaml`` (or ``report.pdf.yml``) with the same keys.
+
+An **HTML** page (``.html``, ``.htm``) is parsed with Beautiful Soup (Python's own ``html.parser``, the
+encoding from the page's ``<meta charset>``) and rewritten as Markdown with ``markdownify``, so its
+headings become ``#`` lines that the chunker splits on, its tables Markdown tables (read as
+"column: value" lines) and its ``<pre>`` blocks fenced code; scripts, styles, ``<nav>`` and ``<footer>``
+are dropped and links keep their text. Its metadata comes from ``<meta name=... content=...>`` tags
+(``<meta name="access" content="internal">``, ``groups``, ``id``, ``updated``; read by the same
+deny-by-default rule) and from a sidecar file ``page.html.yaml``, which wins where both give a key.
 
 Access metadata is read by :func:`access_from_meta`, which **denies by default**: whatever looks like
 access metadata but is not understood (``Access:`` or ``acess:`` for ``access:``, ``access: false``,
@@ -35,8 +43,13 @@ from typing import Any
 import yaml
 
 TEXT_SUFFIXES = (".md", ".markdown", ".txt")
+HTML_SUFFIXES = (".html", ".htm")
 PDF_SUFFIXES = (".pdf",)
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES + PDF_SUFFIXES
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + PDF_SUFFIXES
+#: suffixes whose metadata may live in a sidecar file beside them (they cannot hold YAML front matter)
+SIDECAR_OWNERS = HTML_SUFFIXES + PDF_SUFFIXES
+#: HTML elements that are page furniture, not content
+HTML_DROP = ("script", "style", "noscript", "template", "head", "nav", "footer", "iframe", "svg", "form")
 
 #: YAML front matter: ``---`` ... ``---`` (or ``...``), after blank lines, fences indented or not
 _FRONT_MATTER = re.compile(r"\A(?:[ \t]*\r?\n)*[ \t]*---[ \t]*\r?\n(.*?)\r?\n[ \t]*(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)",
@@ -53,6 +66,25 @@ _ACCESS_LIKE = ("group", "visibility", "audience", "classification", "acl", "rea
                 "private", "confidential", "restricted", "permissions")
 SIDECAR_SUFFIXES = (".yaml", ".yml")
 _HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
+
+
+class MetadataLoader(yaml.SafeLoader):
+    """YAML with YAML 1.2's booleans: only ``true``/``false`` are booleans, so ``groups: [no, on]`` names
+    the groups ``no`` and ``on`` (PyYAML's YAML 1.1 default reads ``no``, ``yes``, ``on``, ``off`` as booleans,
+    which turned a group called ``no`` (Norway's office) into ``False``)."""
+
+
+MetadataLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+MetadataLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                                     list("tTfF"))
+
+
+def load_metadata_yaml(text: str) -> Any:
+    """Parse a front-matter or sidecar block with :class:`MetadataLoader`."""
+    return yaml.load(text, Loader=MetadataLoader)  # noqa: S506 (a SafeLoader subclass)
 
 
 class SkippedFileWarning(UserWarning):
@@ -91,7 +123,7 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     text = text.removeprefix("\ufeff")
     match = _FRONT_MATTER.match(text)
     if match:
-        meta = yaml.safe_load(match.group(1)) or {}
+        meta = load_metadata_yaml(match.group(1)) or {}
     elif match := _TOML_FRONT_MATTER.match(text):
         try:
             meta = tomllib.loads(match.group(1))
@@ -177,7 +209,7 @@ def access_from_meta(meta: dict[str, Any], body: str = "") -> tuple[str, list[st
 
 
 def sidecar_path(path: Path) -> Path | None:
-    """The metadata file beside a PDF (``report.pdf.yaml`` or ``report.pdf.yml``), if there is one."""
+    """The metadata file beside a PDF or HTML page (``report.pdf.yaml`` or ``.yml``), if there is one."""
     for suffix in SIDECAR_SUFFIXES:
         candidate = path.with_name(path.name + suffix)
         if candidate.is_file():
@@ -190,7 +222,7 @@ def _read_sidecar(path: Path) -> dict[str, Any]:
     if side is None:
         return {}
     try:
-        meta = yaml.safe_load(side.read_text(encoding="utf-8-sig")) or {}
+        meta = load_metadata_yaml(side.read_text(encoding="utf-8-sig")) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as err:
         raise ValueError(f"has an unreadable metadata file {side.name} ({err.__class__.__name__}); fix it "
                          "(YAML lines such as `access: confidential`)") from None
@@ -221,6 +253,41 @@ def _read_pdf(path: Path) -> str:
     return "\n\n".join(p for p in pages if p)
 
 
+def html_to_markdown(html: bytes | str) -> tuple[dict[str, Any], str]:
+    """``(metadata, markdown)`` of an HTML page: its ``<meta name content>`` tags, and its visible content as
+    Markdown (headings as ``#`` lines, tables as Markdown tables, ``<pre>`` as fenced code, links as their text)."""
+    from bs4 import BeautifulSoup
+    from markdownify import markdownify
+
+    soup = BeautifulSoup(html, "html.parser")
+    meta: dict[str, Any] = {}
+    for tag in soup.find_all("meta"):
+        name, content = tag.get("name"), tag.get("content")
+        if name and content is not None and name.strip().lower() not in ("viewport", "generator", "robots"):
+            meta.setdefault(name.strip(), content.strip())
+    page_title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    for tag in soup.find_all(HTML_DROP):
+        tag.decompose()
+    for tag in soup.select('[role="navigation"], [hidden], a.headerlink'):  # headerlink: Sphinx's "¶" anchors
+        tag.decompose()
+    body = soup.body or soup
+    text = markdownify(str(body), heading_style="ATX", bullets="-", strip=["a", "img"], escape_misc=False)
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    text = re.sub(r"\n{3,}", "\n\n", text).strip()
+    if page_title:  # the page's declared title (the browser tab's), else the first heading (load_document)
+        meta.setdefault("title", page_title)
+    return meta, text
+
+
+def _read_html(path: Path) -> tuple[dict[str, Any], str]:
+    raw = path.read_bytes()
+    if b"\x00" in raw[:8192]:
+        raise ValueError("looks binary (contains NUL bytes)")
+    meta, text = html_to_markdown(raw)
+    meta.update(_read_sidecar(path))
+    return meta, text
+
+
 def _read_text(path: Path) -> str:
     raw = path.read_bytes()
     if b"\x00" in raw[:8192]:
@@ -239,13 +306,19 @@ def load_document(path: str | Path, root: str | Path | None = None) -> Document:
     if suffix not in SUPPORTED_SUFFIXES:
         raise ValueError(f"unsupported file type {suffix or '(none)'}; supported: {', '.join(SUPPORTED_SUFFIXES)}")
     try:
-        raw_text = _read_pdf(path) if suffix in PDF_SUFFIXES else _read_text(path)
+        if suffix in HTML_SUFFIXES:
+            html_meta, raw_text = _read_html(path)
+        else:
+            raw_text = _read_pdf(path) if suffix in PDF_SUFFIXES else _read_text(path)
     except ValueError:
         raise
     except Exception as err:  # OSError, pypdf errors on a broken PDF, ...
         raise ValueError(f"could not be read ({type(err).__name__}: {err})") from None
     try:
-        meta, body = split_front_matter(raw_text) if suffix in TEXT_SUFFIXES else (_read_sidecar(path), raw_text)
+        if suffix in TEXT_SUFFIXES:
+            meta, body = split_front_matter(raw_text)
+        else:
+            meta, body = (html_meta if suffix in HTML_SUFFIXES else _read_sidecar(path)), raw_text
     except yaml.YAMLError as err:
         raise ValueError(f"has invalid YAML front matter ({err.__class__.__name__}); fix the block between the --- lines") from None
     if not body.strip():
@@ -255,7 +328,7 @@ def load_document(path: str | Path, root: str | Path | None = None) -> Document:
     doc_id = str(meta.pop("id", None) or rel)
     title = str(meta.pop("title", None) or guess_title(body) or path.stem.replace("_", " ").replace("-", " "))
     updated = meta.pop("updated", None)
-    access, groups, problems = access_from_meta(meta, body if suffix in TEXT_SUFFIXES else "")
+    access, groups, problems = access_from_meta(meta, body if suffix not in PDF_SUFFIXES else "")
     if problems:
         meta["access_problems"] = problems
     return Document(
@@ -303,7 +376,7 @@ def load_documents(folder: str | Path, *, suffixes: tuple[str, ...] = SUPPORTED_
         if any(part.startswith(".") for part in rel_parts) or not path.is_file():
             continue
         if path.suffix.lower() not in suffixes:
-            if not (path.suffix.lower() in SIDECAR_SUFFIXES and Path(path.stem).suffix.lower() in PDF_SUFFIXES):
+            if not (path.suffix.lower() in SIDECAR_SUFFIXES and Path(path.stem).suffix.lower() in SIDECAR_OWNERS):
                 other += 1
             continue
         try:
@@ -322,5 +395,5 @@ def load_documents(folder: str | Path, *, suffixes: tuple[str, ...] = SUPPORTED_
     if not docs:
         kinds = ", ".join(suffixes)
         extra = f" ({other} other files ignored)" if other else ""
-        raise NoDocumentsError(f"no usable documents ({kinds}) in {folder}{extra}; point to a folder with Markdown, text or PDF files")
+        raise NoDocumentsError(f"no usable documents ({kinds}) in {folder}{extra}; point to a folder with Markdown, text, HTML or PDF files")
     return docs

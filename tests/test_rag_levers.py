@@ -7,12 +7,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ragft.rag import ChunkingConfig, RagIndex, RagPipeline, load_documents
 from ragft.rag import embedding as embedding_mod
 from ragft.rag.abstain import AbstentionGate, coverage, grounded, idf_table
 from ragft.rag.compress import compress, split_units
-from ragft.rag.lexical import BM25Search, reciprocal_rank_fusion, tokenize
+from ragft.rag.index import LEGACY_FUSION, TIE_BREAK_WEIGHT, TIEBREAK_FUSION
+from ragft.rag.lexical import BM25Search, reciprocal_rank_fusion, tied_ranks, tokenize
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rag"
 
@@ -39,6 +42,51 @@ def test_reciprocal_rank_fusion_by_hand():
     assert reciprocal_rank_fusion([["a"], ["b"]], weights=[1, 2]) == ["b", "a"]
     with pytest.raises(ValueError, match="weights"):
         reciprocal_rank_fusion([["a"]], weights=[1, 2])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.permutations(list(range(8))), st.permutations(list(range(8))), st.permutations(list(range(8))),
+       st.one_of(st.just(0.0), st.floats(1e-6, TIE_BREAK_WEIGHT, exclude_max=True)), st.booleans())
+def test_a_tie_breaking_title_list_never_outvotes_two_lists_that_agree(dense, text, title, weight, top_in_title):
+    """Issue 27: with equal votes, the title list put pages whose titles share a common word above the page that
+    dense and keyword search both ranked first. Below TIE_BREAK_WEIGHT it only orders what the two leave tied."""
+    top = 0
+    dense = [top, *[x for x in dense if x != top]]
+    text = [top, *[x for x in text if x != top]]
+    title = [x for x in title if top_in_title or x != top]
+    assert reciprocal_rank_fusion([dense, text, title], weights=(1, 1, weight))[0] == top
+    equal = reciprocal_rank_fusion([[1, 0], [1, 0], [0]], weights=(1, 1, 1))
+    assert equal[0] == 0  # with an equal vote, the title list alone overturns the two (the behaviour being fixed)
+    assert reciprocal_rank_fusion([[1, 0], [0, 1], [0]], weights=(1, 1, weight))[0] == (0 if weight > 0 else 1)
+
+
+def test_title_weight_is_a_switchable_setting(index):
+    qs = ["How many days do I have to return an item?"]
+    default = index.search_many(qs, 5, mode="hybrid")[0]
+    legacy = index.search_many(qs, 5, mode="hybrid", **LEGACY_FUSION)[0]
+    assert [h.chunk.id for h in legacy] == [h.chunk.id for h in default]
+    assert 0 < TIEBREAK_FUSION["title_weight"] < TIE_BREAK_WEIGHT  # the candidate can only break ties
+    two = index.search_many(qs, 5, mode="hybrid", title_weight=0.0)[0]
+    assert all(h.score <= 2 / 61 + 1e-12 for h in two)  # two lists: no chunk can score more than first in both
+    with pytest.raises(ValueError, match="title_weight"):
+        index.search_many(qs, 5, mode="hybrid", title_weight=2)
+    pipe = RagPipeline(None, None, index, abstain=False, title_weight=0.02)
+    assert pipe.settings()["title_weight"] == 0.02
+    legacy = RagPipeline.course_tuned(None, None, index, abstain=False)
+    assert legacy.fusion() == LEGACY_FUSION and "title_weight" not in legacy.settings()  # keys made before the lever stay
+    assert "tie_ranks" not in legacy.settings()
+    assert RagPipeline(None, None, index, abstain=False, **TIEBREAK_FUSION).settings()["tie_ranks"] is True
+
+
+def test_tied_scores_share_a_rank_in_fusion():
+    assert tied_ranks([3.0, 2.0, 2.0, 1.0]) == [1, 2, 2, 4]
+    # twelve pages whose titles match only a word they all share: the title list no longer favours the first
+    title, scores = list(range(12)), [1.5] * 12
+    fused = reciprocal_rank_fusion([[5, 0], [5, 0], title], scores=[None, None, scores])
+    assert fused[0] == 5
+    assert reciprocal_rank_fusion([[5, 0], [5, 0], title])[0] == 0  # positional ranks: page 0 wins on list order alone
+    with pytest.raises(ValueError, match="score lists"):
+        reciprocal_rank_fusion([[1], [2]], scores=[None])
 
 
 def test_tokens_keep_versions_and_codes_whole():

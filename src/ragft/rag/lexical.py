@@ -93,22 +93,42 @@ class BM25Search:
         return out
 
 
+def tied_ranks(scores: Sequence[float], *, rel_tol: float = 1e-6) -> list[int]:
+    """Competition ranks ("1224") of scores sorted best first: equal scores share the best rank of their group."""
+    ranks: list[int] = []
+    for i, s in enumerate(scores):
+        if i and abs(s - scores[i - 1]) <= rel_tol * max(abs(s), abs(scores[i - 1]), 1e-12):
+            ranks.append(ranks[-1])
+        else:
+            ranks.append(i + 1)
+    return ranks
+
+
 def reciprocal_rank_fusion(
-    rankings: Sequence[Sequence], *, k: int = 60, weights: Sequence[float] | None = None, with_scores: bool = False
+    rankings: Sequence[Sequence], *, k: int = 60, weights: Sequence[float] | None = None, with_scores: bool = False,
+    scores: Sequence[Sequence[float] | None] | None = None,
 ) -> list:
     """Merge ranked lists of ids into one: ``score(id) = sum_i weight_i / (k + rank_i(id))``.
 
     Ranks start at 1; an id missing from a list gets nothing from it. ``k=60`` is the constant of
-    Cormack et al. (2009), which damps the difference between the first few ranks. Ties keep the
-    order in which ids were first seen. Returns the ids best first, or ``(id, score)`` pairs with
-    ``with_scores=True``.
+    Cormack et al. (2009), which damps the difference between the first few ranks. ``scores``: each
+    list's own scores (best first), so that ids a list scores equally share a rank (:func:`tied_ranks`)
+    instead of taking 1, 2, 3 ... in whatever order the list happened to return them: twelve pages whose
+    titles all match only the word "observatory" then get the same vote from the title list, i.e. none
+    that separates them. Ties in the fused score keep the order in which ids were first seen. Returns the
+    ids best first, or ``(id, score)`` pairs with ``with_scores=True``.
     """
     weights = list(weights) if weights is not None else [1.0] * len(rankings)
     if len(weights) != len(rankings):
         raise ValueError(f"got {len(weights)} weights for {len(rankings)} rankings")
-    scores: dict = {}
-    for ranking, w in zip(rankings, weights, strict=True):
-        for rank, item in enumerate(ranking, start=1):
-            scores[item] = scores.get(item, 0.0) + w / (k + rank)
+    list_scores = list(scores) if scores is not None else [None] * len(rankings)
+    if len(list_scores) != len(rankings):
+        raise ValueError(f"got {len(list_scores)} score lists for {len(rankings)} rankings")
+    fused: dict = {}
+    for ranking, w, own in zip(rankings, weights, list_scores, strict=True):
+        ranks = tied_ranks(list(own)) if own is not None else range(1, len(ranking) + 1)
+        for rank, item in zip(ranks, ranking, strict=True):
+            fused[item] = fused.get(item, 0.0) + w / (k + rank)
+    scores = fused
     ranked = sorted(scores, key=lambda item: -scores[item])
     return [(item, scores[item]) for item in ranked] if with_scores else ranked

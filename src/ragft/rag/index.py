@@ -72,6 +72,13 @@ TIEBREAK_FUSION = {"title_weight": 0.03, "tie_ranks": True}
 LEGACY_FUSION = {"title_weight": 1.0, "tie_ranks": False}
 
 
+def check_title_weight(title_weight: float) -> float:
+    """``title_weight`` if it is between 0 (no title list) and 1 (an equal vote), else a ``ValueError`` saying so."""
+    if not 0 <= title_weight <= 1:
+        raise ValueError(f"title_weight must be between 0 (no title list) and 1 (an equal vote), got {title_weight!r}")
+    return float(title_weight)
+
+
 @dataclass
 class Hit:
     """One retrieved chunk with its score and rank (1 = best).
@@ -437,7 +444,7 @@ class RagIndex:
         ``hybrid`` fuses three rankings of the top ``max(k, 30)`` candidates with
         :func:`ragft.rag.lexical.reciprocal_rank_fusion`: dense, BM25 over title + heading + text,
         and BM25 over title + heading only, the last with weight ``title_weight`` (1: three equal votes;
-        below :data:`TIE_BREAK_WEIGHT`, as :data:`DEFAULT_TITLE_WEIGHT`, the title list only orders chunks the
+        below :data:`TIE_BREAK_WEIGHT`, as in :data:`TIEBREAK_FUSION`, the title list only orders chunks the
         other two rank alike and can never outvote them when they agree; 0: two lists). ``tie_ranks``: chunks a list scores equally share
         a rank (:func:`ragft.rag.lexical.tied_ranks`; ``False``: 1, 2, 3 ... in the order the list returned them,
         as before issue 27). ``threshold`` applies to dense scores only.
@@ -447,8 +454,7 @@ class RagIndex:
             raise TypeError("search_many() takes a list of questions; use search() for one")
         if mode not in SEARCH_MODES:
             raise ValueError(f"unknown search mode {mode!r}; choose one of {', '.join(SEARCH_MODES)}")
-        if not 0 <= title_weight <= 1:
-            raise ValueError(f"title_weight must be between 0 (no title list) and 1 (an equal vote), got {title_weight!r}")
+        check_title_weight(title_weight)
         queries = list(queries)
         if mode == "bm25":
             return self._lexical_hits(queries, k, filter, "text")
@@ -702,7 +708,7 @@ def course_index(
     fine-tuned on the train questions (:func:`ragft.rag.tune.course_tuned_embedder`, trained once
     and cached), or an :class:`Embedder`.
     """
-    from .. import config, data
+    from .. import data
 
     if embedder == "tuned":
         from .tune import course_tuned_embedder
@@ -712,9 +718,18 @@ def course_index(
         embedder = None
     elif not isinstance(embedder, Embedder):
         raise ValueError(f"embedder must be 'base', 'tuned' or an Embedder, got {embedder!r}")
+    return cached_build(data.load_kb(version), f"kb-{version}", chunking=chunking, embedder=embedder, progress=progress)
+
+
+def cached_build(docs, name: str, *, chunking: ChunkingConfig | None = None, embedder: Embedder | None = None,
+                 progress: bool = False) -> RagIndex:
+    """The index of ``docs`` in ``config.cache_dir()/rag/<name>-<chunking key>[-<embedder key>]``, built once and
+    then brought up to date (:func:`build_or_update`): the course's indexes and the suite's share this layout."""
+    from .. import config
+
     chunking = chunking or ChunkingConfig()
     key = hashlib.sha256(json.dumps(chunking.to_dict(), sort_keys=True).encode()).hexdigest()[:10]
     suffix = "" if embedder is None else "-" + hashlib.sha256(embedder.id.encode()).hexdigest()[:8]
-    folder = config.cache_dir() / "rag" / f"kb-{version}-{key}{suffix}"
-    index, _ = build_or_update(data.load_kb(version), folder, chunking=chunking, embedder=embedder, progress=progress)
+    index, _ = build_or_update(docs, config.cache_dir() / "rag" / f"{name}-{key}{suffix}", chunking=chunking,
+                               embedder=embedder, progress=progress)
     return index

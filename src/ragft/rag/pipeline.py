@@ -27,7 +27,16 @@ from ..answers import AnswerCache, cached_generate
 from ..models import chat_text, generate
 from .abstain import AbstentionGate, Decision
 from .access import ALL, Groups, Identity, access_filter, both, resolve_asker
-from .index import DEFAULT_TIE_RANKS, DEFAULT_TITLE_WEIGHT, LEGACY_FUSION, SEARCH_MODES, Filter, Hit, RagIndex
+from .index import (
+    DEFAULT_TIE_RANKS,
+    DEFAULT_TITLE_WEIGHT,
+    LEGACY_FUSION,
+    SEARCH_MODES,
+    Filter,
+    Hit,
+    RagIndex,
+    check_title_weight,
+)
 from .prompts import IDK, PromptTemplate, build_closed_book_prompt, build_rag_prompt
 
 # The course's RAG defaults, one place for every lab, the CLI and the comparison harness (chosen on the
@@ -268,9 +277,8 @@ class RagPipeline:
         self.cache: AnswerCache | None = (cache if isinstance(cache, AnswerCache) else AnswerCache()) if use_cache else None
         self.model, self.tokenizer, self.index = model, tokenizer, index
         self.k, self.eval_depth = k, max(k, eval_depth)
-        if not 0 <= title_weight <= 1:
-            raise ValueError(f"title_weight must be between 0 (no title list) and 1 (an equal vote), got {title_weight!r}")
-        self.search, self.units, self.title_weight, self.tie_ranks = search, units, float(title_weight), bool(tie_ranks)
+        self.search, self.units = search, units
+        self.title_weight, self.tie_ranks = check_title_weight(title_weight), bool(tie_ranks)
         self.threshold, self.filter, self.template = threshold, filter, template
         self._groups = resolve_asker(groups, identity)
         self.identity = identity

@@ -19,7 +19,6 @@ chosen) and which are **held out** (only ever evaluated).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import tomllib
 from collections.abc import Sequence
@@ -31,7 +30,7 @@ from .. import metrics as M
 from ..data import Question, contains, data_dir
 from .chunking import ChunkingConfig
 from .embedding import Embedder
-from .index import RagIndex, build_or_update
+from .index import RagIndex, cached_build
 from .loading import Document, load_documents
 
 GROUPS = ("dev", "held-out")
@@ -134,14 +133,7 @@ def suite_index(name: str, *, chunking: ChunkingConfig | None = None, embedder: 
                 progress: bool = False) -> RagIndex:
     """The index of a corpus's ``docs/``, built as ``ragft index`` builds one, cached under
     ``config.cache_dir()/rag/suite-<name>-<settings>`` (updated when a document changes)."""
-    from .. import config
-
-    chunking = chunking or ChunkingConfig()
-    key = hashlib.sha256(json.dumps(chunking.to_dict(), sort_keys=True).encode()).hexdigest()[:10]
-    suffix = "" if embedder is None else "-" + hashlib.sha256(embedder.id.encode()).hexdigest()[:8]
-    folder = config.cache_dir() / "rag" / f"suite-{name}-{key}{suffix}"
-    index, _ = build_or_update(load_docs(name), folder, chunking=chunking, embedder=embedder, progress=progress)
-    return index
+    return cached_build(load_docs(name), f"suite-{name}", chunking=chunking, embedder=embedder, progress=progress)
 
 
 def _rate(values: Sequence[float]) -> dict[str, Any]:

@@ -73,7 +73,7 @@ def test_interrupted_build_leaves_no_cache_behind(monkeypatch, tmp_path):
 
 @pytest.fixture(scope="module")
 def generator():
-    return models.load_generator(progress=False)
+    return models.load_generator(progress=False, dtype="float32")  # exact batch == one-by-one holds in float32
 
 
 @pytest.mark.slow
@@ -120,6 +120,35 @@ def test_generate_batch_keeps_order_and_matches_one_by_one(generator):
     assert all(0 < n <= 12 for n in batched.new_tokens)
     assert batched.prompt_tokens[0] > 5 and len(batched.per_item_seconds) == 3
     assert tokenizer.padding_side == "left"
+
+
+@pytest.mark.slow
+def test_divergence_finds_the_parting_token_and_its_margin(generator):
+    model, tokenizer = generator
+    question = "What is the capital of France?"
+    greedy = models.generate(model, tokenizer, [question], max_new_tokens=12).texts[0]
+    ids = tokenizer(greedy, add_special_tokens=False)["input_ids"]
+    odd = tokenizer.decode(ids[:3] + tokenizer(" banana", add_special_tokens=False)["input_ids"])
+    d = models.divergence(model, tokenizer, question, greedy, odd)
+    assert d.position == 3 and d.token_a == tokenizer.decode(ids[3:4]) and d.token_b == " banana"
+    assert d.margin > models.NEAR_TIE and not d.near_tie  # greedy decoding was never close to "banana"
+    ended = models.divergence(model, tokenizer, question, greedy, tokenizer.decode(ids[:3]))
+    assert ended.position == 3 and ended.token_b == "" and ended.margin >= 0  # the top two's gap
+    assert models.divergence(model, tokenizer, question, greedy, greedy) is None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+def test_batching_changes_an_answer_only_at_a_near_tie(dtype):
+    model, tokenizer = models.load_generator(progress=False, dtype=dtype)
+    prompts = ["Who wrote Romeo and Juliet?", "What gas do plants absorb?", "Name a mammal that can fly.",
+               "How many days are in a leap year?", "What is the opposite of hot?", "What is the largest ocean?"]
+    batched = models.generate(model, tokenizer, prompts, max_new_tokens=24, batch_size=len(prompts))
+    single = models.generate(model, tokenizer, prompts, max_new_tokens=24, batch_size=1)
+    for prompt, a, b in zip(prompts, single.texts, batched.texts):
+        d = models.divergence(model, tokenizer, prompt, a, b)
+        assert (d is None) == (a == b)
+        assert d is None or d.near_tie, (prompt, d)
 
 
 @pytest.mark.slow

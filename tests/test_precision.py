@@ -37,13 +37,14 @@ def cpuinfo(tmp_path, monkeypatch):
     return write
 
 
-def test_unset_or_empty_means_float32(monkeypatch, cpuinfo):
-    cpuinfo("amx_bf16", "avx512_bf16")  # even on a CPU that computes bfloat16 natively
+@pytest.mark.parametrize("flags, expected", [(("amx_bf16", "avx512_bf16"), "bfloat16"), (("avx512_vnni",), "float32")])
+def test_unset_or_empty_means_auto(monkeypatch, cpuinfo, flags, expected):
+    cpuinfo(*flags)  # bfloat16 on a CPU that computes it natively, float32 on one that would emulate it
     monkeypatch.delenv("RAGFT_DTYPE", raising=False)
-    assert precision.DEFAULT == "float32"
-    assert precision.resolve() == "float32" and config.dtype_name() == "float32"
+    assert precision.DEFAULT == "auto"
+    assert precision.resolve() == expected and config.dtype_name() == expected
     monkeypatch.setenv("RAGFT_DTYPE", "")
-    assert precision.resolve() == "float32"
+    assert precision.resolve() == expected
 
 
 @pytest.mark.parametrize("value, expected", [("float32", "float32"), ("bfloat16", "bfloat16"),
@@ -103,7 +104,7 @@ def test_torch_dtype_and_names():
 
 def test_setting_is_documented():
     assert "RAGFT_DTYPE" in config.__doc__
-    assert "default is float32" in precision.__doc__.replace("**", "")
+    assert "default is auto" in precision.__doc__.replace("**", "")
 
 
 # --------------------------------------------------------------------------------------------------

@@ -8,7 +8,8 @@
 
 Nothing here touches the network for the bundled models. Set ``RAGFT_GENERATOR`` /
 ``RAGFT_EMBEDDER`` (see :mod:`ragft.config`) to use another model from the Hugging Face Hub, and
-``RAGFT_DTYPE`` (see :mod:`ragft.precision`; float32 unless set) to run the generator in bfloat16.
+``RAGFT_DTYPE`` (see :mod:`ragft.precision`; ``auto`` unless set: bfloat16 where the CPU computes it
+natively) to choose the generator's number format.
 """
 
 from __future__ import annotations
@@ -161,7 +162,7 @@ def load_generator(name: str | None = None, *, progress: bool = True, dtype=None
     ``name`` defaults to ``RAGFT_GENERATOR`` or the bundled SmolLM2-135M-Instruct. Any other value
     is passed to ``from_pretrained`` (a Hugging Face id needs internet the first time).
     ``dtype`` (``"float32"``, ``"bfloat16"``, ``"auto"`` or a ``torch.dtype``) defaults to
-    ``RAGFT_DTYPE``, which defaults to float32 (:mod:`ragft.precision`); the weights are loaded in it
+    ``RAGFT_DTYPE``, which defaults to ``auto`` (:mod:`ragft.precision`); the weights are loaded in it
     (the cached copy of the bundled model is float32 on disk whatever the setting).
     The model is in eval mode and carries ``ragft_dtype`` and ``ragft_fingerprint``; the tokenizer
     pads on the left.
@@ -345,6 +346,56 @@ def generate(
         new_tokens=new_tokens,
         per_item_seconds=per_item,
     )
+
+
+#: a margin below this many logits is a near-tie: the two tokens' probabilities are within a factor e
+NEAR_TIE = 1.0
+
+
+@dataclass
+class Divergence:
+    """Where two answers to the same prompt part, and how close the model was to a tie there."""
+
+    position: int  # tokens the two answers share before they part
+    token_a: str  # the next token of answer a ("" where answer a ends there)
+    token_b: str
+    margin: float  # logits: the model's preferred next token minus the other answer's (or the runner-up)
+
+    @property
+    def near_tie(self) -> bool:
+        return self.margin < NEAR_TIE
+
+
+def divergence(model, tokenizer, prompt: Prompt, a: str, b: str, *, system: str | None = None) -> Divergence | None:
+    """The first token at which answers ``a`` and ``b`` to ``prompt`` differ, scored by one unpadded pass.
+
+    ``None`` when they are equal. The answers are re-tokenized (close to, not always exactly, the ids
+    generation wrote). The margin is the model's own logit of its favourite next token after the shared
+    part minus the logit of the token the other answer continues with (the top two's gap where one
+    answer ends). Greedy decoding picks the favourite, so a batch can flip it only where this margin is
+    small: Labs 0 and 1 check that every difference between batched and one-by-one answers starts at a
+    near-tie (:data:`NEAR_TIE`), which holds in float32 and in bfloat16.
+    """
+    import torch
+
+    if a == b:
+        return None
+    ids_a = tokenizer(a, add_special_tokens=False)["input_ids"]
+    ids_b = tokenizer(b, add_special_tokens=False)["input_ids"]
+    k = 0
+    while k < min(len(ids_a), len(ids_b)) and ids_a[k] == ids_b[k]:
+        k += 1
+    head = tokenizer(chat_text(tokenizer, prompt, system), add_special_tokens=False)["input_ids"]
+    with torch.inference_mode():
+        logits = model(torch.tensor([head + ids_a[:k]])).logits[0, -1].float()
+    nxt = [ids[k] if k < len(ids) else None for ids in (ids_a, ids_b)]
+    if None in nxt:
+        top = torch.topk(logits, 2).values
+        margin = float(top[0] - top[1])
+    else:
+        margin = float(logits.max() - min(logits[nxt[0]], logits[nxt[1]]))
+    token_a, token_b = (tokenizer.decode([t]) if t is not None else "" for t in nxt)
+    return Divergence(k, token_a, token_b, margin)
 
 
 def _main(argv: list[str] | None = None) -> int:

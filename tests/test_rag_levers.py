@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from ragft.rag import ChunkingConfig, RagIndex, RagPipeline, load_documents
 from ragft.rag import embedding as embedding_mod
-from ragft.rag.abstain import AbstentionGate, coverage, grounded, idf_table
-from ragft.rag.compress import compress, split_units
+from ragft.rag.abstain import AbstentionGate, coverage, grounded, idf_table, ungrounded_terms
+from ragft.rag.compress import _select, compress, split_units
 from ragft.rag.index import LEGACY_FUSION, TIE_BREAK_WEIGHT, TIEBREAK_FUSION
 from ragft.rag.lexical import BM25Search, reciprocal_rank_fusion, tied_ranks, tokenize
 
@@ -152,6 +152,32 @@ def test_compress_never_reads_a_document_the_filter_excludes(index):
     assert all("900" not in p.text for p in passages)  # ... but its lines never reach the prompt
 
 
+def test_sentence_window_and_word_budget_choose_units():
+    sims = [0.1, 0.9, 0.2, 0.3, 0.8, 0.0]
+    words = [5, 5, 5, 30, 5, 5]
+    assert _select(sims, words, 2, 0, None) == [1, 4]  # the two best, in document order
+    assert _select(sims, words, 1, 1, None) == [0, 1, 2]  # the best and its neighbours
+    assert _select(sims, words, 2, 1, None) == [0, 1, 2, 3, 4, 5]
+    assert _select(sims, words, 6, 0, 12) == [1, 4]  # the third best (30 words) would pass the budget: stop there
+    assert _select(sims, [50] * 6, 3, 0, 10) == [1]  # the best unit is kept even when it alone passes the budget
+
+
+def test_compress_window_and_budget_through_the_pipeline(index):
+    q = ["How much does a puncture repair cost?"]
+    plain, _ = RagPipeline(None, None, index, abstain=False, units=1).prepare(q)
+    wide, _ = RagPipeline(None, None, index, abstain=False, units=1, window=1).prepare(q)
+    assert plain[0].sources[0].chunk.text in wide[0].sources[0].chunk.text
+    assert len(wide[0].sources[0].chunk.text.splitlines()) > len(plain[0].sources[0].chunk.text.splitlines())
+    capped, _ = RagPipeline(None, None, index, abstain=False, units=8, budget=12).prepare(q)
+    assert len(capped[0].sources[0].chunk.text.split()) <= max(12, len(plain[0].sources[0].chunk.text.split()))
+    pipe = RagPipeline(None, None, index, abstain=False, units=3, window=1, budget=60)
+    assert {"window": 1, "budget": 60}.items() <= pipe.settings().items()
+    assert "window" not in RagPipeline(None, None, index, abstain=False).settings()  # old settings keep their keys
+    for bad in ({"window": -1}, {"budget": 0}, {"units": None, "window": 1}):
+        with pytest.raises(ValueError, match="window|budget"):
+            RagPipeline(None, None, index, **bad)
+
+
 # -- abstention -----------------------------------------------------------------------------------------
 
 
@@ -164,6 +190,23 @@ def test_coverage_weights_rare_words_and_grounding_checks_numbers():
     assert grounded("It costs 1,200 euros.", "price 1200 euros")
     assert grounded("It lasts 9 days [1].", "battery: 9 days")  # a citation marker is not a number
     assert grounded("It has a warranty of 7 years.", "a warranty of seven years") and not grounded("8 years", "seven years")
+
+
+def test_grounding_checks_names_and_codes():
+    context = "Lisnagore Observatory. Director: Aoife Brennan. The Pivra W1 (SKU QV-PV-1011) stores 22 days."
+    assert ungrounded_terms("The director is Aoife Brennan.", context) == []
+    assert ungrounded_terms("The director is Maeve Collins.", context) == ["Maeve", "Collins"]  # a name no source holds
+    assert ungrounded_terms("Its SKU is QV-PV-5011.", context) == ["QV-PV-5011"]
+    assert ungrounded_terms("The Pivra W3 stores 22 days.", context) == ["W3"]
+    assert ungrounded_terms("It is the Pivra W3, the one you asked about.", context, "Is there a Pivra W3?") == []
+    assert ungrounded_terms("The warranty is 48-month and it weighs 2.5 kg.", context) == []  # numbers: grounded()
+    assert ungrounded_terms("Yes. The observatory opened in spring.", context) == []  # sentence openers are not names
+    assert ungrounded_terms("The director is Aoife Bren", context) == []  # a word cut by the token limit is a fragment
+    gate = AbstentionGate()
+    assert "Maeve" in gate.check_answer("The director is Maeve Collins.", context)
+    assert AbstentionGate(check_names=False).check_answer("The director is Maeve Collins.", context) == ""
+    assert gate.check_answer("The director is Aoife Brennan.", context) == ""
+    assert gate.with_idf({}).check_names and not AbstentionGate(check_names=False).with_idf({}).check_names
 
 
 def test_gate_calibration_uses_train_questions_only_and_refuses_a_test_split():

@@ -690,18 +690,21 @@ def rag_pipeline(index, cfg: CompareConfig):
                        abstain=abstain, groups=cfg.groups or None)
 
 
-def gated_generate(backend, model, tokenizer, prompts: Sequence, gate: Sequence[tuple[str, str]] | None, *,
+def gated_generate(backend, model, tokenizer, prompts: Sequence, gate: Sequence[tuple[str, str, str]] | None, *,
                    claim=None, **kwargs):
     """``cached_generate`` for the prompts the abstention gate lets through; the others get "I don't know".
 
-    ``gate[i]`` is ``(reason, sources_text)`` for prompt ``i`` (``None``: no gate, every prompt is asked).
-    An answer that states a number absent from its sources is replaced too (the gate's grounding check);
+    ``gate[i]`` is ``(reason, sources_text, question)`` for prompt ``i`` (``None``: no gate, every prompt is asked).
+    An answer that states a number, a name or a code absent from its sources is replaced too (the gate's
+    grounding checks, :meth:`ragft.rag.abstain.AbstentionGate.check_answer`);
     ``claim(answer)`` gives the part of the answer that check reads (default: all of it; a house-format
     reply's ``Answer:`` line, whose "Next step" may mention numbers of its own).
     Returns the generation (lists as long as ``prompts``) and the reason per prompt (``""``: answered).
     """
-    from ..rag.abstain import grounded
+    from ..rag.abstain import AbstentionGate
     from ..rag.prompts import IDK
+
+    check = AbstentionGate().check_answer
 
     reasons = [g[0] for g in gate] if gate is not None else [""] * len(prompts)
     ask = [i for i, r in enumerate(reasons) if not r]
@@ -711,8 +714,9 @@ def gated_generate(backend, model, tokenizer, prompts: Sequence, gate: Sequence[
     for j, i in enumerate(ask):
         texts[i], secs[i], ptok[i], ntok[i], cached[i] = (gen.texts[j], gen.per_item_seconds[j], gen.prompt_tokens[j],
                                                           gen.new_tokens[j], gen.from_cache[j])
-        if gate is not None and not grounded(claim(gen.texts[j]) if claim else gen.texts[j], gate[i][1]):
-            reasons[i], texts[i] = "the answer states a number that is not in the sources", f"{IDK}."
+        why = check(claim(gen.texts[j]) if claim else gen.texts[j], gate[i][1], gate[i][2]) if gate is not None else ""
+        if why:
+            reasons[i], texts[i] = why, f"{IDK}."
     gen.texts, gen.per_item_seconds, gen.prompt_tokens, gen.new_tokens, gen.from_cache = texts, secs, ptok, ntok, cached
     return gen, reasons
 
@@ -766,8 +770,8 @@ def run_comparison(cfg: CompareConfig | None = None, *, backend: Backend | None 
     after_retrieval_ms: dict[str, float] = defaultdict(float)
     index_info: dict = {}
     update_info: dict = {}
-    gate: dict[str, tuple[str, str]] = {}  # question id -> (the gate's reason to abstain or "", the sources' text)
-    gate_after: dict[str, tuple[str, str]] = {}
+    gate: dict[str, tuple[str, str, str]] = {}  # question id -> (the gate's reason to abstain or "", the sources' text, the question)
+    gate_after: dict[str, tuple[str, str, str]] = {}
     index = None
     if uses_index:
         say("loading the v1 index")
@@ -779,7 +783,7 @@ def run_comparison(cfg: CompareConfig | None = None, *, backend: Backend | None 
             rag_prompts[q.id] = p.prompt
             rag_sources[q.id] = p.sources
             retrieval_ms[q.id] = sum(ms.values()) / len(questions)
-            gate[q.id] = (p.decision.reason if p.decision and p.decision.abstain else "", p.context)
+            gate[q.id] = (p.decision.reason if p.decision and p.decision.abstain else "", p.context, q.question)
         if run_update:
             say("updating a copy of the index to KB v2")
             index_v2 = RagIndex.load(index.path)
@@ -797,7 +801,7 @@ def run_comparison(cfg: CompareConfig | None = None, *, backend: Backend | None 
                 after_prompts[q.id] = p.prompt
                 after_sources[q.id] = p.sources
                 after_retrieval_ms[q.id] = sum(ms2.values()) / len(changed)
-                gate_after[q.id] = (p.decision.reason if p.decision and p.decision.abstain else "", p.context)
+                gate_after[q.id] = (p.decision.reason if p.decision and p.decision.abstain else "", p.context, q.question)
 
     # adapters (trained once, then reused from the adapter cache)
     adapters: dict[str, Any] = {}

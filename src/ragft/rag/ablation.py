@@ -4,7 +4,9 @@
 questions and return one row per step (recall@1, accuracy with its interval, the paired difference
 from the step before, abstention and false abstention, prompt tokens, milliseconds per answer).
 :func:`oracle` puts the reader in front of the right document only (the gold document's chunks, or its
-best lines), which is the ceiling a perfect retriever would give this reader. Lab 1 uses both; the
+best lines), which is the ceiling a perfect retriever would give this reader; :func:`gold_line` goes one
+step further and gives the reader nothing but the line that holds the answer, the ceiling of a perfect
+retriever *and* a perfect compressor: what is left is the reader's own limit. Lab 1 uses both; the
 benchmark script ``bench/bench_rag.py`` prints the same rows on the full splits.
 """
 
@@ -121,3 +123,65 @@ def format_table(rows: Sequence[dict[str, Any]]) -> str:
         lines.append(f"{r['step']:<26.26}{rec:>5}{r['accuracy']:>9.0%}{gain:>20}{ab:>8}{r['false_abstention']:>6.0%}"
                      f"{r['prompt_tokens']:>7.0f}{r['ms_per_answer']:>6.0f}")
     return "\n".join(lines)
+
+
+@dataclass
+class GoldLine:
+    """The reader in front of the one line that holds the answer: accuracy with its interval, and the records."""
+
+    accuracy: float
+    ci: tuple[float, float]
+    n: int  # questions whose gold line was found (and asked)
+    n_missing: int  # answerable questions whose answer is on no single line of their gold documents
+    records: list[dict[str, Any]]
+
+
+def gold_line(pipe: RagPipeline, questions: Sequence, *, progress: bool | str = False) -> GoldLine:
+    """``pipe``'s reader asked each answerable question over the first line (unit, :func:`~ragft.rag.compress.split_units`)
+    of its gold documents that contains a gold answer, under the document's title, in ``pipe``'s prompt template.
+
+    No retrieval, no compression, no gate: accuracy here is the most that better retrieval or compression could
+    give this reader. Answers go through ``pipe``'s answer cache when it has one.
+    """
+    from ..answers import cached_generate
+    from ..models import chat_text, generate
+    from .compress import Passage, _doc_units
+    from .pipeline import clean_answer
+    from .prompts import build_rag_prompt
+
+    if pipe.index is None:
+        raise ValueError("gold_line needs a pipeline with an index (the gold documents' lines come from it)")
+    asked, prompts, missing = [], [], 0
+    for q in questions:
+        if not getattr(q, "answers", None):
+            continue
+        found = None
+        for d in getattr(q, "doc_ids", None) or []:
+            chunks = pipe.index.docs.get(d, {}).get("chunks", [])
+            for _label, unit in _doc_units(pipe.index, d, None):
+                if M.answer_correct(unit, q.answers) and chunks:
+                    chunk = pipe.index.chunks[chunks[0]]
+                    found = Passage(doc_id=d, title=chunk.title, units=[unit], scores=[1.0], chunk=chunk).as_hit(1)
+                    break
+            if found is not None:
+                break
+        if found is None:
+            missing += 1
+            continue
+        asked.append((q, found.chunk.text))
+        prompts.append(build_rag_prompt(q.question, [found], pipe.template))
+    if not prompts:
+        raise ValueError("no answerable question has its answer on one line of its gold documents")
+    kw = dict(max_new_tokens=pipe.max_new_tokens, batch_size=pipe.batch_size, progress=progress)
+    if pipe.cache is not None:
+        gen = cached_generate(generate, pipe.model, pipe.tokenizer, prompts, render=chat_text,
+                              fingerprint=pipe.model.ragft_fingerprint, cache=pipe.cache, **kw)
+    else:
+        gen = generate(pipe.model, pipe.tokenizer, prompts, **kw)
+    records = []
+    for (q, line), text in zip(asked, gen.texts, strict=True):
+        answer = clean_answer(text) if pipe.clean else text
+        records.append({"id": q.id, "type": getattr(q, "type", None), "question": q.question, "line": line,
+                        "answer": answer, "correct": M.answer_correct(answer, q.answers)})
+    scores = [float(r["correct"]) for r in records]
+    return GoldLine(sum(scores) / len(scores), M.bootstrap_ci(scores), len(records), missing, records)

@@ -91,6 +91,8 @@ def compress(
     *,
     docs: int = 1,
     units: int = 3,
+    window: int = 0,
+    budget: int | None = None,
     filter: Filter = None,
 ) -> list[list[Passage]]:
     """For each question, the ``units`` best units of each of its ``docs`` best-ranked documents.
@@ -98,9 +100,17 @@ def compress(
     ``hits``: the ranked chunks of each question (any search mode); ``question_vectors``: the
     questions' embeddings from ``index.embedder``. Units are embedded with their "title > heading"
     label in front, as chunks are, and kept in document order.
+
+    ``window``: also keep the ``window`` units before and after each kept one (a *sentence window*: the
+    line after a matching heading or label is often the one that holds the value). ``budget``: a cap in
+    words on each passage: best units (with their windows) are added while the passage stays within it,
+    at least one, at most ``units``. A budget adapts the count to the page: three sentences of prose, or
+    eight short lines of a reference page whose lines are a name, a type and a default.
     """
     if docs < 1 or units < 1:
         raise ValueError(f"docs and units must be at least 1, got docs={docs}, units={units}")
+    if window < 0 or (budget is not None and budget < 1):
+        raise ValueError(f"window must be 0 or more and budget at least 1 word, got window={window}, budget={budget}")
     allow = _filter_fn(filter)
     question_vectors = np.atleast_2d(question_vectors)
     top_docs: list[list[Hit]] = []
@@ -126,8 +136,22 @@ def compress(
             if hi == lo:
                 continue
             sims = vectors[lo:hi] @ qv
-            keep = sorted(np.argsort(-sims, kind="stable")[:units])
+            keep = _select(sims, [len(u.split()) for _, u in doc_units[h.doc_id]], units, window, budget)
             passages.append(Passage(doc_id=h.doc_id, title=h.chunk.title, units=[doc_units[h.doc_id][i][1] for i in keep],
                                     scores=[float(sims[i]) for i in keep], chunk=h.chunk))
         out.append(passages)
     return out
+
+
+def _select(sims: np.ndarray, words: Sequence[int], units: int, window: int, budget: int | None) -> list[int]:
+    """Indices of the units to keep, in document order: the best ``units`` (each with ``window`` neighbours
+    on either side), stopping before the total passes ``budget`` words (the best one is always kept)."""
+    keep: set[int] = set()
+    for seeds, i in enumerate(np.argsort(-np.asarray(sims), kind="stable")):
+        if seeds == units:
+            break
+        add = set(range(max(0, int(i) - window), min(len(sims), int(i) + window + 1))) - keep
+        if keep and budget is not None and sum(words[j] for j in keep | add) > budget:
+            break
+        keep |= add
+    return sorted(keep)

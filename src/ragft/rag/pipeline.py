@@ -206,6 +206,8 @@ class RagPipeline:
     tie_ranks: hybrid search ranks chunks that a list scores equally alike (:meth:`RagIndex.search_many`).
     units: context compression: keep this many lines of each source document
         (:func:`ragft.rag.compress.compress`); ``None`` puts the top ``k`` chunks in whole.
+    window: with compression, also keep this many units before and after each kept one (a sentence window).
+    budget: with compression, a cap in words on each document's passage (at least one unit, at most ``units``).
     abstain: ``True`` for the course's abstention gate (calibrated on the train split for these
         settings, :func:`course_gate`), an :class:`~ragft.rag.abstain.AbstentionGate`, or ``False``.
     eval_depth: chunks retrieved for retrieval metrics (>= k).
@@ -246,6 +248,8 @@ class RagPipeline:
         title_weight: float = DEFAULT_TITLE_WEIGHT,
         tie_ranks: bool = DEFAULT_TIE_RANKS,
         units: int | None = DEFAULT_UNITS,
+        window: int = 0,
+        budget: int | None = None,
         abstain: bool | AbstentionGate = True,
         eval_depth: int = 10,
         threshold: float | None = None,
@@ -265,6 +269,10 @@ class RagPipeline:
             raise ValueError(f"unknown search {search!r}; choose one of {', '.join(SEARCH_MODES)}")
         if units is not None and units < 1:
             raise ValueError(f"units must be at least 1 (or None to put whole chunks in the prompt), got {units}")
+        if window < 0 or (budget is not None and budget < 1):
+            raise ValueError(f"window must be 0 or more and budget at least 1 word (or None), got window={window}, budget={budget}")
+        if units is None and (window or budget is not None):
+            raise ValueError("window and budget shape compressed passages; give units too (or leave them at 0 and None)")
         if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, numbers.Integral) or max_new_tokens < 1:
             raise ValueError(f"max_new_tokens must be a whole number of at least 1 (the answer's length limit), got {max_new_tokens!r}")
         use_cache = isinstance(cache, AnswerCache) or bool(cache)  # an empty AnswerCache is falsy (len 0)
@@ -277,7 +285,7 @@ class RagPipeline:
         self.cache: AnswerCache | None = (cache if isinstance(cache, AnswerCache) else AnswerCache()) if use_cache else None
         self.model, self.tokenizer, self.index = model, tokenizer, index
         self.k, self.eval_depth = k, max(k, eval_depth)
-        self.search, self.units = search, units
+        self.search, self.units, self.window, self.budget = search, units, int(window), budget
         self.title_weight, self.tie_ranks = check_title_weight(title_weight), bool(tie_ranks)
         self.threshold, self.filter, self.template = threshold, filter, template
         self._groups = resolve_asker(groups, identity)
@@ -314,6 +322,10 @@ class RagPipeline:
         from .prompts import get_template
 
         out = {"k": self.k, "search": self.search, "units": self.units, "template": get_template(self.template).name}
+        if self.window:  # like the fusion below: only when set, so the keys made before these levers stay valid
+            out["window"] = self.window
+        if self.budget is not None:
+            out["budget"] = self.budget
         if self.search == "hybrid":  # the fusion before issue 27 adds nothing, so keys made before it stay valid
             out.update({k: v for k, v in self.fusion().items() if LEGACY_FUSION[k] != v})
         return out
@@ -370,9 +382,11 @@ class RagPipeline:
             from .compress import compress
 
             if filters is None:
-                passages = compress(self.index, vectors, hits, docs=self.k, units=self.units, filter=self._filter(filter))
+                passages = compress(self.index, vectors, hits, docs=self.k, units=self.units, window=self.window,
+                                    budget=self.budget, filter=self._filter(filter))
             else:
-                passages = [compress(self.index, v[None, :], [h], docs=self.k, units=self.units, filter=both(self._access, f))[0]
+                passages = [compress(self.index, v[None, :], [h], docs=self.k, units=self.units, window=self.window,
+                                     budget=self.budget, filter=both(self._access, f))[0]
                             for v, h, f in zip(vectors, hits, filters, strict=True)]
             sources = [[p.as_hit(i) for i, p in enumerate(row, start=1)] for row in passages]
             support = [max((p.best for p in row), default=-1.0) for row in passages]
@@ -440,7 +454,7 @@ class RagPipeline:
             reason = p.decision.reason if p.decision and p.decision.abstain else ""
             text = "" if j is None else (clean_answer(texts[j]) if self.clean else texts[j])
             if j is not None and self.gate is not None:
-                reason = self.gate.check_answer(text, p.context)
+                reason = self.gate.check_answer(text, p.context, p.question)
             abstained = bool(reason)
             out.append(
                 Answer(
@@ -535,6 +549,7 @@ def calibrate_gate(index: RagIndex, train_questions: Sequence, settings: dict[st
     asked = [text for q in train for text in [q.question, *(getattr(q, "paraphrases", None) or [])]]
     pipe = RagPipeline(None, None, index, k=settings["k"], search=settings["search"], units=settings["units"], groups=ALL,
                        template=settings["template"], abstain=AbstentionGate(idf=index_idf(index)),
+                       window=settings.get("window", 0), budget=settings.get("budget"),
                        **{k: settings.get(k, v) for k, v in LEGACY_FUSION.items()})
     prepared, _ = pipe.prepare(asked)
     return AbstentionGate.calibrate([p.decision.coverage for p in prepared], [p.decision.support for p in prepared],

@@ -297,3 +297,31 @@ def test_calibrate_gate_refuses_questions_from_a_test_split(index):
     settings = {"k": 1, "search": "hybrid", "units": 3, "template": "plain"}
     with pytest.raises(ValueError, match="train questions only"):
         calibrate_gate(index, data.load_questions("test_unseen")[:3], settings)
+
+
+def test_gold_line_asks_the_reader_over_the_answering_line_only(index, monkeypatch):
+    from types import SimpleNamespace
+
+    import ragft.models as models_mod
+    from ragft.models import Generation
+    from ragft.rag import ablation
+
+    asked = []
+
+    def echo(model, tokenizer, prompts, **kw):  # a "reader" that repeats the source it was given
+        asked.extend(prompts)
+        return Generation(texts=[" ".join(p[-1]["content"].split()) for p in prompts], seconds=0.0)
+
+    monkeypatch.setattr(models_mod, "generate", echo)
+    q = SimpleNamespace(id="q1", question="How much does a puncture repair cost?", answers=["12 euros"], doc_ids=["returns"])
+    lost = SimpleNamespace(id="q2", question="What colour is the shop?", answers=["ultraviolet"], doc_ids=["returns"])
+    unanswerable = SimpleNamespace(id="q3", question="Who won in 1950?", answers=[], doc_ids=[])
+    pipe = RagPipeline(None, None, index, abstain=False)
+    result = ablation.gold_line(pipe, [q, lost, unanswerable])
+    assert (result.n, result.n_missing) == (1, 1)  # the unanswerable question is not counted at all
+    assert result.records[0]["line"] == "Puncture repairs are done while you wait, for 12 euros."
+    assert result.accuracy == 1.0 and len(asked) == 1
+    sources = asked[0][-1]["content"]
+    assert "12 euros" in sources and "Puncture" in sources and len(sources) < 400  # one line, not the document
+    with pytest.raises(ValueError, match="one line"):
+        ablation.gold_line(pipe, [lost])

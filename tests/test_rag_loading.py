@@ -181,3 +181,15 @@ def test_html_without_content_is_skipped_with_a_reason(tmp_path):
     (tmp_path / "ok.md").write_text("# Ok\n\ntext")
     with pytest.warns(SkippedFileWarning, match="menu.html: is empty"):
         assert [d.id for d in load_documents(tmp_path)] == ["ok"]
+
+
+def test_html_paragraphs_wrapped_in_the_source_become_one_line_but_pre_keeps_its_lines():
+    from ragft.rag.compress import split_units
+    from ragft.rag.loading import html_to_markdown
+
+    page = ("<html><body><h1>zlib</h1><p>The default compression level\nis 6, a compromise between\nspeed and size.</p>"
+            "<pre>gzip -9 file\ngzip -d file.gz</pre><!-- a comment\nthat stays hidden --></body></html>")
+    _, text = html_to_markdown(page)
+    assert "The default compression level is 6, a compromise between speed and size." in text
+    assert "gzip -9 file\ngzip -d file.gz" in text and "comment" not in text
+    assert "The default compression level is 6, a compromise between speed and size." in split_units(text)

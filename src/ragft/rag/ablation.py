@@ -137,34 +137,37 @@ class GoldLine:
 
 
 def gold_line(pipe: RagPipeline, questions: Sequence, *, progress: bool | str = False) -> GoldLine:
-    """``pipe``'s reader asked each answerable question over the first line (unit, :func:`~ragft.rag.compress.split_units`)
-    of its gold documents that contains a gold answer, under the document's title, in ``pipe``'s prompt template.
+    """``pipe``'s reader asked each answerable question over the line (unit, :func:`~ragft.rag.compress.split_units`)
+    of its gold documents that contains a gold answer (of several, the one that covers most of the question's
+    keywords), under the document's title, in ``pipe``'s prompt template.
 
     No retrieval, no compression, no gate: accuracy here is the most that better retrieval or compression could
     give this reader. Answers go through ``pipe``'s answer cache when it has one.
     """
     from ..answers import cached_generate
     from ..models import chat_text, generate
+    from .abstain import coverage
     from .compress import Passage, _doc_units
-    from .pipeline import clean_answer
+    from .pipeline import clean_answer, index_idf
     from .prompts import build_rag_prompt
 
     if pipe.index is None:
         raise ValueError("gold_line needs a pipeline with an index (the gold documents' lines come from it)")
     asked, prompts, missing = [], [], 0
+    idf = index_idf(pipe.index)
     for q in questions:
         if not getattr(q, "answers", None):
             continue
-        found = None
+        candidates = []  # (keyword coverage of the question, document, line) of every line holding an answer
         for d in getattr(q, "doc_ids", None) or []:
-            chunks = pipe.index.docs.get(d, {}).get("chunks", [])
-            for _label, unit in _doc_units(pipe.index, d, None):
-                if M.answer_correct(unit, q.answers) and chunks:
-                    chunk = pipe.index.chunks[chunks[0]]
-                    found = Passage(doc_id=d, title=chunk.title, units=[unit], scores=[1.0], chunk=chunk).as_hit(1)
-                    break
-            if found is not None:
-                break
+            if pipe.index.docs.get(d, {}).get("chunks"):
+                candidates += [(coverage(q.question, unit, idf), d, unit) for _label, unit in _doc_units(pipe.index, d, None)
+                               if M.answer_correct(unit, q.answers)]
+        found = None
+        if candidates:  # a bare number ("100") can occur on several lines: take the one closest to the question
+            _, d, unit = max(candidates, key=lambda c: c[0])
+            chunk = pipe.index.chunks[pipe.index.docs[d]["chunks"][0]]
+            found = Passage(doc_id=d, title=chunk.title, units=[unit], scores=[1.0], chunk=chunk).as_hit(1)
         if found is None:
             missing += 1
             continue

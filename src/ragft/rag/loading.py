@@ -271,6 +271,13 @@ def html_to_markdown(html: bytes | str) -> tuple[dict[str, Any], str]:
     for tag in soup.select('[role="navigation"], [hidden], a.headerlink'):  # headerlink: Sphinx's "¶" anchors
         tag.decompose()
     body = soup.body or soup
+    # HTML's line breaks inside a paragraph are only whitespace: join them, or every wrapped source line becomes a
+    # "line" of its own and compression (ragft.rag.compress) keeps sentence fragments; <pre> keeps its lines
+    from bs4 import NavigableString
+
+    for piece in body.find_all(string=True):
+        if type(piece) is NavigableString and "\n" in piece and piece.find_parent(["pre", "textarea"]) is None:
+            piece.replace_with(re.sub(r"\s*\n\s*", " ", str(piece)))
     text = markdownify(str(body), heading_style="ATX", bullets="-", strip=["a", "img"], escape_misc=False)
     text = re.sub(r"[ \t]+\n", "\n", text)
     text = re.sub(r"\n{3,}", "\n\n", text).strip()

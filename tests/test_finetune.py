@@ -198,10 +198,14 @@ def test_train_lora_reports_and_saves(tiny_adapter):
 
 
 @pytest.mark.slow
-def test_adapter_round_trip_gives_identical_logits(tiny_adapter, tokenizer):
+def test_adapter_round_trip_gives_identical_logits(tiny_adapter, tokenizer, monkeypatch):
+    """In float32, merging the adapter into the weights keeps the function (to float rounding). In bfloat16
+    the merged weights are rounded to 8 bits of mantissa, which moves logits by tenths: not checked here."""
     import torch
 
     from ragft import models
+
+    monkeypatch.setenv("RAGFT_DTYPE", "float32")
 
     enc = tokenizer(models.chat_text(tokenizer, "Does a monstera like direct sun?"), return_tensors="pt",
                     add_special_tokens=False)
@@ -213,8 +217,11 @@ def test_adapter_round_trip_gives_identical_logits(tiny_adapter, tokenizer):
         merged, _ = finetune.load_finetuned(tiny_adapter.adapter_dir, merge=True)
         a, b, c = (m(**enc).logits for m in (first, again, merged))
     assert torch.equal(a, b), "loading the same adapter twice must give identical logits"
-    assert torch.allclose(a, c, atol=1e-4), "merging must not change the function"
-    assert not torch.allclose(a, base_logits, atol=1e-3), "the adapter must change the model"
+    scale = a.abs().max().item()
+    merged_moved = (a - c).abs().max().item()  # measured: 1.2e-4 on logits up to 39 (float32 rounding)
+    adapter_moved = (a - base_logits).abs().max().item()
+    assert merged_moved < 2e-5 * scale, f"merging must not change the function ({merged_moved} of {scale})"
+    assert adapter_moved > 100 * merged_moved, f"the adapter must change the model ({adapter_moved})"
 
 
 @pytest.mark.slow
@@ -469,11 +476,14 @@ def test_micro_batch_key_changes_only_when_the_batch_is_split():
 
 
 @pytest.mark.slow
-def test_micro_batches_give_the_whole_batch_update(tmp_path):
+def test_micro_batches_give_the_whole_batch_update(tmp_path, monkeypatch):
     """Without dropout, two micro-batches of 2 accumulated give the adapter one batch of 4 gives (same
-    examples per step, loss normalised over the batch's supervised tokens), to within float rounding."""
+    examples per step, loss normalised over the batch's supervised tokens), to within float32 rounding
+    (bfloat16 autocast rounds each micro-batch's products differently, so the test pins float32)."""
     import torch
     from safetensors.torch import load_file
+
+    monkeypatch.setenv("RAGFT_DTYPE", "float32")
 
     examples = finetune.load_training_data(FIXTURES / "plant_care.jsonl")
     settings = dict(epochs=1, batch_size=4, lr=5e-3, dropout=0.0, progress=False)

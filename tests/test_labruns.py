@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from ragft import labruns
+from ragft import labruns, precision
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,8 +37,11 @@ def test_a_lab_runs_first_once_per_cache():
 def test_a_run_records_the_precision_it_ran_in(tmp_path, monkeypatch):
     monkeypatch.setenv("RAGFT_DTYPE", "bfloat16")
     assert labruns.Run.measured(10, 0, seen_before=False).dtype == "bfloat16"
-    monkeypatch.delenv("RAGFT_DTYPE")
+    monkeypatch.setenv("RAGFT_DTYPE", "float32")
     assert labruns.Run.measured(10, 0, seen_before=False).dtype == "float32"
+    monkeypatch.delenv("RAGFT_DTYPE")  # unset means auto: the run records what auto chose on this machine
+    assert labruns.Run.measured(10, 0, seen_before=False).dtype == precision.resolve(None)
+    assert labruns.Run.measured(10, 0, seen_before=False).dtype in (precision.FLOAT32, precision.BFLOAT16)
     path = tmp_path / labruns.RECORD_NAME  # a record written before the field existed: those runs were float32
     path.write_text(json.dumps({"01_rag": {"first": {"seconds": 60.0, "kind": "first", "new_cache_files": 3,
                                                      "date": "2026-12-01", "cpus": 2, "machine": "x86_64"}}}))

@@ -12,7 +12,7 @@ variable               meaning                                         default
 ``RAGFT_EMBEDDER``     embedder: ``bundled`` or a sentence-            ``bundled`` (MiniLM-L6-v2)
                        transformers id or folder
 ``RAGFT_SEED``         seed used by labs and the harness               ``42``
-``RAGFT_DTYPE``        generator precision: ``float32``, ``bfloat16``  ``auto``
+``RAGFT_DTYPE``        generator precision: ``float32``, ``bfloat16``  ``float32``
                        or ``auto`` (bfloat16 where the CPU computes
                        it natively); see :mod:`ragft.precision`
 =====================  ==============================================  ==========================

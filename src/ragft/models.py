@@ -8,8 +8,8 @@
 
 Nothing here touches the network for the bundled models. Set ``RAGFT_GENERATOR`` /
 ``RAGFT_EMBEDDER`` (see :mod:`ragft.config`) to use another model from the Hugging Face Hub, and
-``RAGFT_DTYPE`` (see :mod:`ragft.precision`; ``auto`` unless set: bfloat16 where the CPU computes it
-natively) to choose the generator's number format.
+``RAGFT_DTYPE`` (see :mod:`ragft.precision`; ``float32`` unless set;
+``auto`` picks bfloat16 where the CPU computes it natively) to choose the generator's number format.
 """
 
 from __future__ import annotations
@@ -162,7 +162,7 @@ def load_generator(name: str | None = None, *, progress: bool = True, dtype=None
     ``name`` defaults to ``RAGFT_GENERATOR`` or the bundled SmolLM2-135M-Instruct. Any other value
     is passed to ``from_pretrained`` (a Hugging Face id needs internet the first time).
     ``dtype`` (``"float32"``, ``"bfloat16"``, ``"auto"`` or a ``torch.dtype``) defaults to
-    ``RAGFT_DTYPE``, which defaults to ``auto`` (:mod:`ragft.precision`); the weights are loaded in it
+    ``RAGFT_DTYPE``, which defaults to ``float32`` (:mod:`ragft.precision`); the weights are loaded in it
     (the cached copy of the bundled model is float32 on disk whatever the setting).
     The model is in eval mode and carries ``ragft_dtype`` and ``ragft_fingerprint``; the tokenizer
     pads on the left.

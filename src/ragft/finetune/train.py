@@ -289,7 +289,7 @@ def train_lora(
     ``output_dir`` defaults to a new folder under ``<cache>/adapters/``; an existing non-empty folder
     is only replaced with ``overwrite=True``. Returns a :class:`TrainResult`.
 
-    Trains in ``RAGFT_DTYPE``'s precision (float32 unless set; bfloat16 means float32 weights under
+    Trains in ``RAGFT_DTYPE``'s precision (float32 unless set, as :func:`ragft.precision.resolve` reads it; bfloat16 means float32 weights under
     bfloat16 autocast). ``selective_head=False`` computes the standard full-vocabulary logits at every
     position instead of :func:`selective_lm_loss` (same loss, far more memory; for comparisons).
 

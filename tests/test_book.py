@@ -75,7 +75,7 @@ def test_lab_is_committed_without_outputs(path):
 
 
 #: the title a notebook opens with: '# Lab N — ...' in labs/, '# Deep dive (Lab N) — ...' in labs/deep_dives/
-TITLE = {"labs": (r"# Lab ", "# Lab N — ..."), "deep_dives": (r"# Deep dive \(Lab (\d+)\) — ", "# Deep dive (Lab N) — ...")}
+TITLE = {"labs": (r"# Lab ", "# Lab N — ..."), "deep_dives": (r"# Deep dive \(Lab (\d+)[ab]?\) — ", "# Deep dive (Lab N) — ...")}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

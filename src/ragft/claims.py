@@ -46,9 +46,9 @@ SECTION_PAGES = dict(zip(SECTIONS, ("01_quick_answer", "02_what_is_rag", "03_wha
                                     "10_faq", "11_verdict"), strict=True))
 VERDICTS = ("confirmed", "nuanced", "contradicted", "not testable")
 #: how the course names its labs (notebook stem -> name)
-LAB_NAMES = {"00_setup": "Lab 0", "01_rag_from_scratch": "Lab 1", "02_finetune_knowledge": "Lab 2a",
+LAB_NAMES = {"00_setup": "Lab 0", "01_rag_from_scratch": "Lab 1a", "01_rag_that_works": "Lab 1b", "02_finetune_knowledge": "Lab 2a",
              "02_finetune_behaviour": "Lab 2b", "03_compare": "Lab 3", "04_cost": "Lab 4", "05_performance": "Lab 5",
-             "06_hybrid": "Lab 6", "07_security": "Lab 7", "08_use_cases": "Lab 8"}
+             "06_hybrid": "Lab 6a", "06_hybrid_format": "Lab 6b", "07_security": "Lab 7", "08_use_cases": "Lab 8"}
 FIELDS = {"id", "section", "claim", "experiment", "page", "evidence", "holds", "computed", "verdict", "qualifier", "why"}
 REQUIRED = ("id", "section", "claim", "experiment", "page", "verdict", "why")
 
@@ -235,13 +235,29 @@ def by_id(claims: Iterable[Claim]) -> dict[str, Claim]:
 # checks against the labs
 
 
+def _published_keys(source: str) -> set[str]:
+    """The keyword names of every ``publish(key=value, ...)`` call (:func:`ragft.book.publish`) in ``source``."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # a cell with IPython syntax: fall back to the keywords on the call's lines
+        return set(re.findall(r"\b([a-z][a-z0-9]*_[a-z0-9_]+)\s*=", source.split("publish(", 1)[-1]))
+    return {kw.arg for node in ast.walk(tree) if isinstance(node, ast.Call)
+            and getattr(node.func, "attr", getattr(node.func, "id", None)) == "publish"
+            for kw in node.keywords if kw.arg}
+
+
 def glued_keys(notebook: str | Path) -> set[str]:
-    """The keys a notebook's code glues (``glue("key", ...)``), read from its source, without running it."""
+    """The keys a notebook's code glues (``glue("key", ...)`` or ``publish(key=...)``), read from its source,
+    without running it."""
     nb = json.loads(Path(notebook).read_text(encoding="utf-8"))
     keys: set[str] = set()
     for cell in nb["cells"]:
         source = "".join(cell["source"])
-        if cell["cell_type"] != "code" or "glue(" not in source:
+        if cell["cell_type"] != "code":
+            continue
+        if "publish(" in source:
+            keys |= _published_keys(source)
+        if "glue(" not in source:
             continue
         for a, b in re.findall(r"""glue\(\s*f?(?:"([^"]+)"|'([^']+)')""", source):
             keys.add(a or b)

@@ -152,8 +152,14 @@ def compare_paired(
     b = [float(x) for x in b_scores]
     lo, hi = bootstrap_diff_ci(a, b, n_boot=n_boot, level=level, seed=seed)
     diff = float(np.mean(a) - np.mean(b)) if a else float("nan")
-    verdict = "a" if lo > 0 else "b" if hi < 0 else "tie"
-    return {"diff": diff, "ci": (lo, hi), "n": len(a), "verdict": verdict}
+    return {"diff": diff, "ci": (lo, hi), "n": len(a), "verdict": interval_verdict((lo, hi))}
+
+
+def interval_verdict(ci: Sequence[float]) -> str:
+    """The course's rule on the interval ``(low, high)`` of ``A - B``: ``"a"`` when it lies above zero,
+    ``"b"`` when below, ``"tie"`` when it contains zero (or is undefined: no questions)."""
+    lo, hi = ci
+    return "a" if lo > 0 else "b" if hi < 0 else "tie"
 
 
 def recall_at_k(ranked: Sequence[str], relevant: Iterable[str], k: int) -> float:

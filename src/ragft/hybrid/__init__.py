@@ -3,7 +3,8 @@
 * :mod:`ragft.hybrid.reading`: the oracle passage among hard distractors, to measure reading apart from retrieval;
 * :mod:`ragft.hybrid.raft`: RAFT training data (fine-tuning the reader on RAG prompts with distractors);
 * :mod:`ragft.hybrid.formatting`: the house format on top of RAG, by prompting or by a format adapter;
-* :mod:`ragft.hybrid.evaluate`: reading curves, the additive table, figures.
+* :mod:`ragft.hybrid.evaluate`: reading curves, the additive table, figures;
+* :mod:`ragft.hybrid.verdicts`: the chapter's verdict rules, from paired intervals.
 
 The comparison harness (:mod:`ragft.compare`) runs the hybrids as systems (``raft``, ``format_rag``,
 ``format_prompt_rag``), so their numbers come from the same place as every other system's.
@@ -21,8 +22,9 @@ from .evaluate import (
 from .formatting import FORMAT_SYSTEM, adherence, answer_line, format_prompt, format_rag_examples
 from .raft import RAFT_DEFAULTS, RaftExample, raft_examples
 from .reading import DISTRACTOR_COUNTS, ReadingItem, distractor_passages, oracle_passages, reading_items
+from .verdicts import additive_words, format_cost_words, format_verdict, hybrid_verdict
 
 __all__ = ["ADDITIVE_ROWS", "DISTRACTOR_COUNTS", "FORMAT_SYSTEM", "RAFT_DEFAULTS", "RaftExample", "ReadingItem",
-           "additive_table", "adherence", "by_position", "answer_line", "curve_differences", "distractor_passages", "format_prompt",
+           "additive_table", "additive_words", "format_cost_words", "format_verdict", "hybrid_verdict", "adherence", "by_position", "answer_line", "curve_differences", "distractor_passages", "format_prompt",
            "format_rag_examples", "holds_answer", "oracle_passages", "plot_reading_curves", "raft_examples", "reading_curve",
            "reading_items"]

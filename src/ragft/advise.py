@@ -407,7 +407,7 @@ def register(subparsers) -> None:
 def cmd_advise(args) -> int:
     import sys
 
-    from .cli import UsageError
+    from .errors import UsageError
 
     values = {name: getattr(args, name) for name in QUESTIONS}
     missing = [n for n, v in values.items() if v is None]

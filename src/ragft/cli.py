@@ -2,7 +2,7 @@
 
 Each feature module registers its own subcommands through a ``register(subparsers)`` function
 that adds a parser and sets ``func`` (called with the parsed arguments, returning an exit code).
-Errors meant for the user are raised as :class:`UsageError` and printed as one line.
+Errors meant for the user are raised as :class:`ragft.errors.UsageError` and printed as one line.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import importlib
 import sys
 
 from . import __version__
+from .errors import UsageError  # re-exported: ragft.cli.UsageError is the same class
 
 #: modules that contribute subcommands, in the order they appear in ``ragft --help``
 COMMAND_MODULES = (
@@ -23,9 +24,6 @@ COMMAND_MODULES = (
     "ragft.advise",         # advise
 )
 
-
-class UsageError(Exception):
-    """A problem with the user's input; printed as ``ragft: error: <message>`` with exit code 2."""
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -212,15 +212,24 @@ def _prepare_tokenizer(tokenizer) -> None:
         tokenizer.pad_token = tokenizer.eos_token
 
 
+#: the id of an embedder fine-tuned by :mod:`ragft.rag.tune` starts with this, then the key of its folder
+TUNED_PREFIX = "tuned:"
+
+
+def tuned_dir(embedder_id: str) -> Path:
+    """The folder of a tuned embedder, from its id ``tuned:<hash>`` (under ``<cache>/embedders/``)."""
+    if not embedder_id.startswith(TUNED_PREFIX):
+        raise ValueError(f"{embedder_id!r} is not a tuned embedder id (they start with {TUNED_PREFIX!r})")
+    return config.cache_dir() / "embedders" / embedder_id[len(TUNED_PREFIX):]
+
+
 @functools.lru_cache(maxsize=2)
 def _cached_embedder(name: str):
     from sentence_transformers import SentenceTransformer
 
     if name == config.BUNDLED:
         return SentenceTransformer(str(bundled_embedder_path()), device="cpu")
-    if name.startswith("tuned:"):  # an embedder fine-tuned by ragft.rag.tune, kept in the cache
-        from .rag.tune import tuned_dir
-
+    if name.startswith(TUNED_PREFIX):  # an embedder fine-tuned by ragft.rag.tune, kept in the cache
         folder = tuned_dir(name)
         if not folder.is_dir():
             raise FileNotFoundError(f"tuned embedder {name} is not in the cache ({folder}); train it again with "

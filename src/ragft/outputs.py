@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cli import UsageError
+from .errors import UsageError
 
 LOCK_TIMEOUT = 60.0  # seconds a second writer waits for the first (RAGFT_LOCK_TIMEOUT overrides)
 

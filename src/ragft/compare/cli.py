@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from ..cli import UsageError
+from ..errors import UsageError
 
 
 def register(subparsers) -> None:

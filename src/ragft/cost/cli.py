@@ -7,7 +7,7 @@ import math
 import sys
 from pathlib import Path
 
-from ..cli import UsageError
+from ..errors import UsageError
 
 #: result folders under ``<cache>/compare`` that ``ragft cost`` reads when no ``--results`` is given,
 #: in this order: the cost lab's (it retrains the adapter on the update), the comparison lab's, its own

@@ -6,7 +6,7 @@ import argparse
 import math
 from pathlib import Path
 
-from ..cli import UsageError
+from ..errors import UsageError
 from .train import DEFAULTS
 
 #: the largest values `ragft finetune` accepts: beyond them a run diverges (an lr of inf trained an adapter that

@@ -17,7 +17,7 @@ import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from ..cli import UsageError
+from ..errors import UsageError
 
 ROLES = ("system", "user", "assistant")
 

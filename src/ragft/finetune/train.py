@@ -47,7 +47,7 @@ from pathlib import Path
 
 from .. import config, outputs, precision
 from ..answers import file_sha256
-from ..cli import UsageError
+from ..errors import UsageError
 from .data import check_example, to_messages
 from .prompt import TrainingPrompt
 

@@ -86,7 +86,7 @@ CHECK_ANSWER_HELP = (
 
 
 def _load_docs(docs_dir: str):
-    from ..cli import UsageError
+    from ..errors import UsageError
     from .loading import AccessMetadataWarning, SkippedFileWarning, load_documents
 
     with warnings.catch_warnings(record=True) as caught:
@@ -119,7 +119,7 @@ def _sanitize(docs):
 
 
 def _allow_domains(value: str) -> set[str]:
-    from ..cli import UsageError
+    from ..errors import UsageError
 
     out = set()
     for item in value.split(","):
@@ -145,7 +145,7 @@ def _check_answer(ans, index, allow: set[str] | None) -> str:
 
 def cmd_index(args) -> int:
     from .. import outputs
-    from ..cli import UsageError
+    from ..errors import UsageError
     from .chunking import ChunkingConfig
     from .index import INDEX_OUTPUT, IndexMismatchError, IndexNotFoundError, RagIndex, is_index_dir
 
@@ -208,7 +208,7 @@ def cmd_index(args) -> int:
 
 
 def cmd_ask(args) -> int:
-    from ..cli import UsageError
+    from ..errors import UsageError
     from .index import IndexMismatchError, IndexNotFoundError, RagIndex
     from .pipeline import InputTooLongError, RagPipeline, check_question
 

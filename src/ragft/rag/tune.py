@@ -31,18 +31,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import config
+from ..models import TUNED_PREFIX, tuned_dir  # noqa: F401 (re-exported) models resolves a tuned id, so it owns the folder rule
 from .compress import split_units
 
-TUNED_PREFIX = "tuned:"
 TUNE_DEFAULTS = dict(epochs=1.0, lr=5e-5, batch_size=32, warmup=0.1, max_seq_length=64)
 RECORD = "ragft_tune.json"
-
-
-def tuned_dir(embedder_id: str) -> Path:
-    """The folder of a tuned embedder, from its id ``tuned:<hash>``."""
-    if not embedder_id.startswith(TUNED_PREFIX):
-        raise ValueError(f"{embedder_id!r} is not a tuned embedder id (they start with {TUNED_PREFIX!r})")
-    return config.cache_dir() / "embedders" / embedder_id[len(TUNED_PREFIX):]
 
 
 @dataclass

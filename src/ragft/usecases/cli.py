@@ -28,7 +28,7 @@ def register(subparsers) -> None:
 
 
 def cmd_search(args) -> int:
-    from ..cli import UsageError
+    from ..errors import UsageError
     from ..rag.access import check_groups, describe, parse_user_groups
     from ..rag.index import IndexMismatchError, IndexNotFoundError, RagIndex
     from .search import search_documents

@@ -99,6 +99,11 @@ class Results:
     def n_from_cache(self) -> int:
         return sum(bool(r["from_cache"]) for r in self.records)
 
+    def prompt_tokens(self, system: str) -> dict[str, int]:
+        """``{question id: prompt tokens}`` of ``system``'s generated answers (gated ones, with no prompt, left
+        out): two systems given the same retrieval show the same counts, question by question."""
+        return {r["id"]: r["prompt_tokens"] for r in self.records if r["system"] == system and r["prompt_tokens"]}
+
     # -- tables -------------------------------------------------------------------------------------
 
     def summary_rows(self) -> list[dict[str, Any]]:

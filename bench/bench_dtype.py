@@ -87,8 +87,8 @@ def child_train(dtype: str, selective: bool, quick: bool, micro: int | None = No
     from transformers import AutoConfig
 
     from ragft import models
-    from ragft.compare.harness import top_layer_modules
     from ragft.finetune import train as ft_train
+    from ragft.finetune.train import top_layer_modules
 
     n, length = (4, 256) if quick else (8, 512)
     tokenizer = ft_train._base_tokenizer()  # the chat template alone; train_lora loads the weights

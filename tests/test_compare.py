@@ -227,6 +227,9 @@ def test_score_answer_counts_abstention_as_correct_only_when_unanswerable():
     assert compare.score_answer("I don't know.", answerable)["abstained"]
     assert compare.score_answer("I don't know.", unanswerable)["correct"]
     assert not compare.score_answer("It costs $12.", unanswerable)["correct"]
+    from ragft import metrics
+
+    assert compare.score_answer is metrics.score_answer  # one rule: the RAG toolkit's evaluate scores with it too
 
 
 def test_summarize_update_separates_current_and_stale_answers():
@@ -273,8 +276,8 @@ def test_update_differences_and_gain_are_paired():
     u = compare.summarize_update(["It is $41."] * 20, ["It is $44."] * 16 + ["It is $41."] * 4, qs, seed=0)
     assert u["current_gain"]["diff"] == pytest.approx(0.8) and u["current_gain"]["verdict"] == "a"
     assert u["stale_rate"] == pytest.approx(0.2) and u["stale_ci95"][0] <= 0.2 <= u["stale_ci95"][1]
-    scores = {"rag": harness.update_scores(["It is $44."] * 16 + ["?"] * 4, qs),
-              "ft": harness.update_scores(["It is $41."] * 20, qs)}
+    scores = {"rag": compare.update_scores(["It is $44."] * 16 + ["?"] * 4, qs),
+              "ft": compare.update_scores(["It is $41."] * 20, qs)}
     d = compare.update_differences(scores, seed=0)
     assert set(d) == {"rag_vs_ft"}
     assert d["rag_vs_ft"]["changed_accuracy"]["better"] == "rag"

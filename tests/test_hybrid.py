@@ -203,7 +203,7 @@ def test_additive_table_measures_whether_gains_add():
 def test_format_systems_in_the_comparison_report_format_adherence(cache):
     backend = StubBackend()
     cfg = tiny_config(systems=("rag", "format_rag", "format_prompt_rag"), splits=("test_unseen",), update=False)
-    assert cfg.max_new_tokens == compare.harness.FORMAT_MAX_NEW_TOKENS == 96  # one cap for all, with room for a four-line reply
+    assert cfg.max_new_tokens == compare.systems.FORMAT_MAX_NEW_TOKENS == 96  # one cap for all, with room for a four-line reply
     results = compare.run_comparison(cfg, backend=backend)
     assert backend.trained == ["house-format-rag"]
     for system in cfg.systems:

@@ -233,11 +233,12 @@ def test_gate_decides_and_explains():
 
 
 def test_course_gate_is_calibrated_on_train_and_cached(monkeypatch, tmp_path):
+    import ragft.rag.course as C
     import ragft.rag.pipeline as P
     from ragft import data
 
     seen_splits, calibrations = [], []
-    real_load, real_calibrate = data.load_questions, P.calibrate_gate
+    real_load, real_calibrate = data.load_questions, C.calibrate_gate
 
     def spy_load(split=None, *a, **kw):
         seen_splits.append(split)
@@ -248,13 +249,13 @@ def test_course_gate_is_calibrated_on_train_and_cached(monkeypatch, tmp_path):
         return real_calibrate(index, questions, *a, **kw)
 
     monkeypatch.setattr(data, "load_questions", spy_load)
-    monkeypatch.setattr(P, "calibrate_gate", spy_calibrate)
-    monkeypatch.setattr(P, "gates_dir", lambda: tmp_path)  # an empty gate cache (the course index is the shared one)
+    monkeypatch.setattr(C, "calibrate_gate", spy_calibrate)
+    monkeypatch.setattr(C, "gates_dir", lambda: tmp_path)  # an empty gate cache (the course index is the shared one)
     settings = {"k": 1, "search": "hybrid", "units": 3, "template": "plain"}
-    gate = P.course_gate(settings)
+    gate = C.course_gate(settings)
     assert set(seen_splits) == {"train"} and calibrations == [{"train"}] and gate.calibration["source"] == "train"
     assert gate.calibration["refused_on_source"] <= P.DEFAULT_MAX_FALSE_ABSTENTION + 0.02
-    again = P.course_gate(settings)
+    again = C.course_gate(settings)
     assert again.min_coverage == gate.min_coverage and len(calibrations) == 1  # the second call reads the cache
 
 

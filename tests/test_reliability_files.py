@@ -442,3 +442,43 @@ def test_lock_is_released_after_an_error(tmp_path, capsys, docs):
     assert code == 2
     with outputs.folder_lock(idx, timeout=0):  # timeout=0: raises at once if the failed run still held it
         assert outputs.holds_lock(idx)
+
+
+# --------------------------------------------------------------------------------------------------
+# the toolkit's own caches: one helper writes a file, one a folder, whole or not at all
+
+
+def test_write_atomic_replaces_whole_and_a_failed_write_leaves_the_old_file(tmp_path, monkeypatch):
+    from ragft import config
+
+    path = tmp_path / "sub" / "record.json"
+    config.write_atomic(path, "old")
+    config.write_atomic(path, "new")
+    assert path.read_text() == "new"
+
+    def broken_replace(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(config.os, "replace", broken_replace)
+    with pytest.raises(OSError, match="disk full"):
+        config.write_atomic(path, "half")
+    assert path.read_text() == "new"
+    assert sorted(p.name for p in path.parent.iterdir()) == ["record.json"]  # no temporary left behind
+
+
+def test_atomic_folder_swaps_in_a_whole_folder_and_an_error_keeps_the_old_one(tmp_path):
+    from ragft import config
+
+    target = tmp_path / "cache" / "index-v1"
+    with config.atomic_folder(target) as tmp:
+        (tmp / "a.txt").write_text("first")
+    assert (target / "a.txt").read_text() == "first"
+    with pytest.raises(RuntimeError):
+        with config.atomic_folder(target) as tmp:
+            (tmp / "a.txt").write_text("half")
+            raise RuntimeError("killed while writing")
+    assert (target / "a.txt").read_text() == "first"
+    with config.atomic_folder(target) as tmp:
+        (tmp / "b.txt").write_text("second")
+    assert sorted(p.name for p in target.iterdir()) == ["b.txt"]  # replaced whole, not merged
+    assert sorted(p.name for p in target.parent.iterdir()) == ["index-v1"]  # no temporaries left

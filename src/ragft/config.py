@@ -15,6 +15,9 @@ variable               meaning                                         default
 ``RAGFT_DTYPE``        generator precision: ``float32``, ``bfloat16``  ``float32``
                        or ``auto`` (bfloat16 where the CPU computes
                        it natively); see :mod:`ragft.precision`
+``RAGFT_DEVICE``       where the models run: ``auto`` (a CUDA or       ``auto``
+                       Apple GPU when torch sees one, else the CPU),
+                       ``cpu``, ``cuda``, ``mps``; see :mod:`ragft.device`
 =====================  ==============================================  ==========================
 
 Labs print paths with :func:`display_path`, so a page shows ``<cache>/models/...`` rather than one
@@ -23,7 +26,9 @@ machine's home folder.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 BUNDLED = "bundled"
@@ -113,3 +118,60 @@ def display_path(path: str | os.PathLike) -> str:
 def dir_bytes(folder: str | os.PathLike) -> int:
     """Bytes of every file under ``folder`` (what keeping it on disk costs)."""
     return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file())
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (MB)."""
+    import resource
+    import sys
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024 / 1024 if sys.platform == "darwin" else peak / 1024
+
+
+def write_atomic(path: str | os.PathLike, text: str, *, newline: str | None = None) -> Path:
+    """Write ``text`` to ``path`` whole or not at all: a temporary file beside it, then one rename.
+
+    A reader never sees a half-written file, and a process killed mid-write leaves the old file in place
+    (and at most a ``.NAME.*.tmp`` beside it). ``newline=""`` writes line endings as they are (CSV).
+    """
+    import tempfile
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+@contextlib.contextmanager
+def atomic_folder(target: str | os.PathLike) -> Iterator[Path]:
+    """Build a cache folder whole or not at all: yields a temporary folder beside ``target``; when the block
+    ends without an error it takes ``target``'s place (an old folder there is moved aside, then deleted),
+    and on an error it is deleted and ``target`` is left as it was.
+
+    For the toolkit's caches; a folder a user names (``--index``, ``--output``) goes through
+    :mod:`ragft.outputs`, which also locks it and checks what it would replace.
+    """
+    import shutil
+    import tempfile
+
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        yield tmp
+        if target.exists():
+            stale = Path(tempfile.mkdtemp(prefix=f".{target.name}.stale-", dir=target.parent))
+            os.replace(target, stale / target.name)
+            shutil.rmtree(stale, ignore_errors=True)
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)

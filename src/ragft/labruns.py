@@ -22,7 +22,6 @@ import json
 import os
 import platform
 import sys
-import tempfile
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,6 +44,7 @@ class Run:
     cpus: int
     machine: str
     dtype: str = "float32"  # the generator's precision (RAGFT_DTYPE) in that run; records before it existed ran float32
+    device: str = "cpu"  # where the models ran (RAGFT_DEVICE, auto resolved); records before it existed ran on the CPU
 
     @classmethod
     def measured(cls, seconds: float, new_cache_files: int, seen_before: bool) -> Run:
@@ -53,7 +53,7 @@ class Run:
         return cls(seconds=round(float(seconds), 1), kind=classify(new_cache_files, seen_before),
                    new_cache_files=int(new_cache_files),
                    date=datetime.now(UTC).strftime("%Y-%m-%d"), cpus=_cpus(),
-                   machine=platform.machine(), dtype=_dtype())
+                   machine=platform.machine(), dtype=_dtype(), device=_device())
 
 
 def _dtype() -> str:
@@ -61,6 +61,13 @@ def _dtype() -> str:
     from . import precision
 
     return precision.resolve()
+
+
+def _device() -> str:
+    """Where the models of this run compute (``RAGFT_DEVICE``, ``auto`` resolved)."""
+    from . import device
+
+    return device.resolve()
 
 
 def _cpus() -> int:
@@ -115,10 +122,8 @@ def update_record(lab: str, run: Run, path: Path | None = None) -> dict[str, dic
     path = path or record_path()
     record = load_record(path)
     record.setdefault(lab, {})[run.kind] = run
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".tmp", delete=False) as out:
-        json.dump({lab: {k: asdict(r) for k, r in runs.items()} for lab, runs in sorted(record.items())}, out, indent=1)
-    os.replace(out.name, path)
+    config.write_atomic(path, json.dumps({lab: {k: asdict(r) for k, r in runs.items()}
+                                          for lab, runs in sorted(record.items())}, indent=1))
     return record
 
 

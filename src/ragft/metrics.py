@@ -85,6 +85,25 @@ def is_abstention(answer: str) -> bool:
     return bool(_ABSTAIN.search(answer or ""))
 
 
+def score_answer(answer: str, question, *, gold: Sequence[str] | None = None) -> dict:
+    """``answerable``, ``correct``, ``f1`` and ``abstained`` for one answer to ``question`` (anything with
+    ``answers`` and ``type``, such as a :class:`ragft.data.Question`): the one scoring rule of the course.
+
+    An answerable question (accepted answers, and not of type ``unanswerable``) is correct when an accepted
+    answer occurs in the reply (:func:`answer_correct`); an unanswerable one is correct when the model
+    abstains (:func:`is_abstention`). ``gold`` replaces the question's accepted answers.
+    """
+    aliases = list(gold if gold is not None else (getattr(question, "answers", None) or []))
+    answerable = bool(aliases) and getattr(question, "type", None) != "unanswerable"
+    abstained = is_abstention(answer)
+    return {
+        "answerable": answerable,
+        "correct": bool(answer_correct(answer, aliases)) if answerable else abstained,
+        "f1": token_f1(answer, aliases) if answerable else float(abstained),
+        "abstained": abstained,
+    }
+
+
 def bootstrap_ci(scores: Sequence[float], *, n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> tuple[float, float]:
     """Percentile bootstrap confidence interval of the mean of ``scores``."""
     values = np.asarray(list(scores), dtype=float)

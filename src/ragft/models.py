@@ -17,9 +17,6 @@ from __future__ import annotations
 import functools
 import importlib.util
 import json
-import os
-import shutil
-import tempfile
 import time
 import warnings
 from collections.abc import Sequence
@@ -27,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import config, precision, threads
+from . import device as devices
 
 CACHE_FORMAT = 1  # bump to invalidate every generator cache
 _MANIFEST = "ragft-cache.json"
@@ -102,32 +100,24 @@ def _build_generator_cache(target: Path, progress: bool = True) -> None:
     from transformers.utils import logging as hf_logging
 
     gguf = bundled_gguf_path()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=target.parent))
+    if not progress:
+        hf_logging.disable_progress_bar()
     try:
-        if not progress:
-            hf_logging.disable_progress_bar()
-        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-        model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
-        # transformers flags a GGUF-loaded model as quantized and refuses to save it; after
-        # de-quantization it is a plain float32 model, so we drop the flag before saving.
-        model.hf_quantizer = None
-        if hasattr(model.config, "quantization_config"):
-            del model.config.quantization_config
-        model.save_pretrained(tmp)
-        tokenizer.save_pretrained(tmp)
-        files = {p.name: p.stat().st_size for p in tmp.iterdir() if p.is_file()}
-        (tmp / _MANIFEST).write_text(json.dumps({"source": str(gguf), "files": files}, indent=1))
-        if target.exists():  # a stale or corrupt cache: move it aside, then swap in the new one
-            stale = target.with_name(target.name + f".stale-{os.getpid()}")
-            os.replace(target, stale)
-            shutil.rmtree(stale, ignore_errors=True)
-        os.replace(tmp, target)
+        with config.atomic_folder(target) as tmp:  # a stale or corrupt cache is replaced whole
+            tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+            model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
+            # transformers flags a GGUF-loaded model as quantized and refuses to save it; after
+            # de-quantization it is a plain float32 model, so we drop the flag before saving.
+            model.hf_quantizer = None
+            if hasattr(model.config, "quantization_config"):
+                del model.config.quantization_config
+            model.save_pretrained(tmp)
+            tokenizer.save_pretrained(tmp)
+            files = {p.name: p.stat().st_size for p in tmp.iterdir() if p.is_file()}
+            (tmp / _MANIFEST).write_text(json.dumps({"source": str(gguf), "files": files}, indent=1))
     finally:
         if not progress:
             hf_logging.enable_progress_bar()
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
 
 
 @dataclass
@@ -144,16 +134,17 @@ class LoadInfo:
 last_load: LoadInfo | None = None
 
 
-def generator_fingerprint(name: str | None = None, *, dtype=None) -> str:
-    """A string that identifies the generator's weights and precision (the answer cache's model key).
+def generator_fingerprint(name: str | None = None, *, dtype=None, device: str | None = None) -> str:
+    """A string that identifies the generator's weights, precision and device (the answer cache's model key).
 
     The bundled model plus its cache version, or a hub id; then ``@bfloat16`` when the model computes
-    in bfloat16 (``dtype``, default ``RAGFT_DTYPE``). float32 adds nothing, so float32 fingerprints,
-    and the answers cached under them, are the same as before the precision setting existed.
+    in bfloat16 (``dtype``, default ``RAGFT_DTYPE``) and ``@cuda``/``@mps`` off the CPU (``device``, default
+    ``RAGFT_DEVICE``). float32 on the CPU adds nothing, so those fingerprints, and the answers cached under
+    them, are the same as before the two settings existed.
     """
     name = name or config.generator_name()
     base = f"{config.GENERATOR_NAME}:{generator_cache_dir().name}" if name == config.BUNDLED else name
-    return base + precision.key_suffix(dtype)
+    return base + precision.key_suffix(dtype) + devices.key_suffix(device)
 
 
 def load_generator(name: str | None = None, *, progress: bool = True, dtype=None):
@@ -164,7 +155,8 @@ def load_generator(name: str | None = None, *, progress: bool = True, dtype=None
     ``dtype`` (``"float32"``, ``"bfloat16"``, ``"auto"`` or a ``torch.dtype``) defaults to
     ``RAGFT_DTYPE``, which defaults to ``float32`` (:mod:`ragft.precision`); the weights are loaded in it
     (the cached copy of the bundled model is float32 on disk whatever the setting).
-    The model is in eval mode and carries ``ragft_dtype`` and ``ragft_fingerprint``; the tokenizer
+    The model is in eval mode, on ``RAGFT_DEVICE``'s device (:mod:`ragft.device`; a GPU when there is one,
+    else the CPU), and carries ``ragft_dtype``, ``ragft_device`` and ``ragft_fingerprint``; the tokenizer
     pads on the left.
     """
     global last_load
@@ -199,8 +191,13 @@ def load_generator(name: str | None = None, *, progress: bool = True, dtype=None
         source, path = name, name
     _prepare_tokenizer(tokenizer)
     model.eval()
+    device = devices.resolve()  # RAGFT_DEVICE: a GPU when there is one (auto), else the CPU
+    if device != devices.CPU:
+        model.to(device)
     model.ragft_dtype = dtype_name
-    model.ragft_fingerprint = generator_fingerprint(name, dtype=dtype_name)  # which weights, which precision (answer cache)
+    model.ragft_device = device
+    # which weights, which precision, which device (the answer cache's model key)
+    model.ragft_fingerprint = generator_fingerprint(name, dtype=dtype_name, device=device)
     last_load = LoadInfo(source=source, seconds=time.perf_counter() - start, built_cache=built, path=path,
                          dtype=dtype_name)
     return model, tokenizer
@@ -228,14 +225,14 @@ def _cached_embedder(name: str):
     from sentence_transformers import SentenceTransformer
 
     if name == config.BUNDLED:
-        return SentenceTransformer(str(bundled_embedder_path()), device="cpu")
+        return SentenceTransformer(str(bundled_embedder_path()), device=devices.resolve())
     if name.startswith(TUNED_PREFIX):  # an embedder fine-tuned by ragft.rag.tune, kept in the cache
         folder = tuned_dir(name)
         if not folder.is_dir():
             raise FileNotFoundError(f"tuned embedder {name} is not in the cache ({folder}); train it again with "
                                     "ragft.rag.tune.course_tuned_embedder() or rebuild the index with the base embedder")
-        return SentenceTransformer(str(folder), device="cpu")
-    return SentenceTransformer(name, device="cpu")
+        return SentenceTransformer(str(folder), device=devices.resolve())
+    return SentenceTransformer(name, device=devices.resolve())
 
 
 def load_embedder(name: str | None = None):
@@ -337,6 +334,7 @@ def generate(
     for batch in tqdm(batches, desc=desc, disable=not progress or len(batches) < 2, unit="batch"):
         t0 = time.perf_counter()
         enc = tokenizer([texts[i] for i in batch], return_tensors="pt", padding=True, add_special_tokens=False)
+        enc = enc.to(model.device)
         with torch.inference_mode():
             out = model.generate(**enc, **gen_kwargs)
         new = out[:, enc["input_ids"].shape[1] :]
@@ -396,7 +394,7 @@ def divergence(model, tokenizer, prompt: Prompt, a: str, b: str, *, system: str 
         k += 1
     head = tokenizer(chat_text(tokenizer, prompt, system), add_special_tokens=False)["input_ids"]
     with torch.inference_mode():
-        logits = model(torch.tensor([head + ids_a[:k]])).logits[0, -1].float()
+        logits = model(torch.tensor([head + ids_a[:k]], device=model.device)).logits[0, -1].float()
     nxt = [ids[k] if k < len(ids) else None for ids in (ids_a, ids_b)]
     if None in nxt:
         top = torch.topk(logits, 2).values

@@ -10,37 +10,20 @@
   with the paired bootstrap interval; A is called better only when that interval excludes zero.
 * :mod:`ragft.hybrid.raft` (re-exported here): the RAFT training data (retrieved passages with distractors).
 * :mod:`ragft.answers`: the content-addressed answer cache (shared with the RAG pipeline).
+
+Inside: :mod:`~ragft.compare.systems` (the registry of systems), :mod:`~ragft.compare.settings`,
+:mod:`~ragft.compare.questions`, :mod:`~ragft.compare.indexes`, :mod:`~ragft.compare.scoring` and
+:mod:`~ragft.compare.harness` (the run, in phases); the RAFT and format recipes are in
+:mod:`ragft.hybrid.recipes`, the knowledge recipe in :mod:`ragft.finetune.recipes`.
 """
 
 from ..answers import AnswerCache, answer_key, cached_generate
 from ..hybrid.raft import RAFT_DEFAULTS, RaftExample, raft_examples
+from ..hybrid.recipes import format_adapter, raft_adapter, raft_training_examples
 from .backend import Backend
-from .harness import (
-    DEFAULT_SYSTEMS,
-    FORMAT_SYSTEMS,
-    KNOWLEDGE_DEFAULTS,
-    LABELS,
-    PAIRS,
-    SPLITS,
-    SYSTEMS,
-    CompareConfig,
-    cached_index,
-    format_adapter,
-    kb_documents,
-    knowledge_adapter,
-    knowledge_training_examples,
-    paired_differences,
-    raft_adapter,
-    raft_training_examples,
-    rag_defaults,
-    rag_pipeline,
-    run_comparison,
-    score_answer,
-    select_questions,
-    summarize,
-    summarize_update,
-    update_differences,
-)
+from .harness import knowledge_adapter, rag_pipeline, run_comparison
+from .indexes import cached_index, kb_documents
+from .questions import select_questions
 from .report import (
     Results,
     difference_rows,
@@ -51,6 +34,16 @@ from .report import (
     table,
     update_rows,
 )
+from .scoring import (
+    paired_differences,
+    score_answer,
+    summarize,
+    summarize_update,
+    update_differences,
+    update_scores,
+)
+from .settings import KNOWLEDGE_DEFAULTS, CompareConfig, rag_defaults
+from .systems import DEFAULT_SYSTEMS, FORMAT_SYSTEMS, LABELS, PAIRS, SPLITS, SYSTEMS
 
 __all__ = [
     "KNOWLEDGE_DEFAULTS",
@@ -71,7 +64,6 @@ __all__ = [
     "differences_table",
     "kb_documents",
     "knowledge_adapter",
-    "knowledge_training_examples",
     "load_results",
     "paired_differences",
     "plot_results",
@@ -91,5 +83,6 @@ __all__ = [
     "summary_rows",
     "table",
     "update_differences",
+    "update_scores",
     "update_rows",
 ]

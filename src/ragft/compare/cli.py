@@ -17,7 +17,7 @@ from ..errors import UsageError
 
 
 def register(subparsers) -> None:
-    from .harness import DEFAULT_SYSTEMS, QUESTION_SPLITS, SYSTEMS
+    from .systems import DEFAULT_SYSTEMS, QUESTION_SPLITS, SYSTEMS
 
     p = subparsers.add_parser(
         "compare",
@@ -59,7 +59,7 @@ def register(subparsers) -> None:
 
 
 def _config(args):
-    from .harness import CompareConfig
+    from .settings import CompareConfig
 
     systems = None
     if args.systems:

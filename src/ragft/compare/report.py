@@ -24,16 +24,16 @@ import json
 import math
 import os
 import platform
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import config
+from .systems import LABELS, SPLITS, SYSTEMS
+
 RESULT_FILES = ("results.json", "summary.csv", "differences.csv", "update.csv", "answers.csv")
-SYSTEM_ORDER = ("closed_book", "rag", "ft", "ft_rag", "raft", "format_rag", "format_prompt_rag")
-SPLIT_ORDER = ("test_seen", "test_unseen", "unanswerable", "multi_doc")
-LABELS = {"closed_book": "closed book", "rag": "RAG", "ft": "fine-tuned", "ft_rag": "fine-tuned + RAG", "raft": "RAFT",
-          "format_rag": "format adapter + RAG", "format_prompt_rag": "format prompt + RAG"}
+SYSTEM_ORDER = SYSTEMS  # tables and plots list systems and splits in the registry's order
+SPLIT_ORDER = SPLITS
 UPDATE_COLORS = {"before": "#bbbbbb", "after": "#1f77b4"}
 COLORS = {"closed_book": "#9e9e9e", "rag": "#1f77b4", "ft": "#ff7f0e", "ft_rag": "#2ca02c", "raft": "#9467bd",
           "format_rag": "#8c564b", "format_prompt_rag": "#e377c2"}
@@ -135,10 +135,7 @@ class Results:
                                  for r in self.records]),
         }
         for name, text in files.items():  # each file atomically: write a temporary file, then rename
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                fh.write(text)
-            os.replace(tmp, folder / name)
+            config.write_atomic(folder / name, text, newline="")
         return folder / "results.json"
 
 

@@ -164,7 +164,7 @@ def profiles(data: dict[str, Any]) -> dict[str, SystemProfile]:
     retrained it (``--ft-update retrain``), else its first training time (an estimate: the v2 facts are
     the same amount of data), said so in ``notes``.
     """
-    from ..compare.harness import ADAPTER, RETRIEVAL
+    from ..compare.systems import ADAPTER, RETRIEVAL
 
     cfg = data.get("config", {})
     index = cfg.get("index") or {}

@@ -122,6 +122,7 @@ def reply_token_losses(model, tokenizer, question: str, reply: str, *,
     full = tokenizer.apply_chat_template(messages, tokenize=False).rstrip("\n")
     enc = tokenizer(full, add_special_tokens=False, return_offsets_mapping=True, return_tensors="pt")
     offsets = enc.pop("offset_mapping")[0].tolist()
+    enc = enc.to(model.device)
     with torch.inference_mode():
         logits = model(**enc).logits[0]
     ids = enc["input_ids"][0]

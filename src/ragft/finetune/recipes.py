@@ -24,28 +24,61 @@ HOUSE_FORMAT_TRAIN_SIZE = 48
 TICKETS_PER_LABEL = 8
 
 
-def knowledge_questions():
-    """The ``train`` questions whose facts ``test_seen`` asks about in other words.
+def knowledge_questions(root=None):
+    """The ``train`` questions whose facts ``test_seen`` asks about in other words (of the data folder
+    ``root``, default the course's).
 
     Teaching all train facts would take several times the CPU budget of a lab; these are the facts the
     held-out ``test_seen`` questions probe, so every measurement below has a trained fact behind it.
     """
     from .. import data
 
-    seen_facts = {q.fact_id for q in data.load_questions("test_seen")}
-    return [q for q in data.load_questions("train") if q.fact_id in seen_facts]
+    seen_facts = {q.fact_id for q in data.load_questions("test_seen", root=root)}
+    return [q for q in data.load_questions("train", root=root) if q.fact_id in seen_facts]
 
 
-def knowledge_adapter(*, paraphrases: bool = False, progress: bool = True):
+def knowledge_training_examples(*, paraphrases: bool = False, version: str = "v1", root=None) -> list[dict]:
+    """The knowledge adapter's examples: :func:`knowledge_questions` answered with the values of KB
+    ``version`` (``"v2"``: the retraining of the update experiment)."""
+    train = knowledge_questions(root)
+    if version != "v1":
+        train = [{"question": q.question, "answers": q.answers_for(version), "paraphrases": q.paraphrases} for q in train]
+    return knowledge_examples(train, paraphrases=paraphrases)
+
+
+#: the options of :func:`ragft.finetune.train_lora` a recipe's settings may carry
+TRAIN_OPTIONS = ("epochs", "lr", "rank", "alpha", "batch_size", "micro_batch_size", "max_length", "target_modules",
+                 "dropout", "system")
+
+
+def train_options(settings: dict, seed: int | None = None) -> dict:
+    """The training options among ``settings`` (other keys, such as a recipe's data settings, are left out),
+    with ``seed`` when one is given."""
+    out = {k: settings[k] for k in TRAIN_OPTIONS if k in settings}
+    if "target_modules" in out:
+        out["target_modules"] = tuple(out["target_modules"])
+    if seed is not None:
+        out["seed"] = seed
+    return out
+
+
+def knowledge_adapter(*, paraphrases: bool = False, progress: bool = True, version: str = "v1", root=None,
+                      overrides: dict | None = None, seed: int | None = None, train=None):
     """LoRA adapter that has been taught the facts of :func:`knowledge_questions` (closed-book).
 
     ``paraphrases=True`` trains on every wording of each question (the question plus its three
-    paraphrases) for the same number of optimiser steps.
+    paraphrases) for the same number of optimiser steps. ``version="v2"`` teaches the facts' v2 values
+    (a new adapter, ``knowledge-v2``); ``overrides`` changes training settings (``epochs``, ``lr``, ...);
+    ``train`` is what trains (default :func:`cached_adapter`; the comparison passes its backend's).
+    The comparison calls this recipe too, so the fine-tuning lab's cached adapter is the one it reuses.
     """
-    examples = knowledge_examples(knowledge_questions(), paraphrases=paraphrases)
-    settings = KNOWLEDGE_AUGMENTED if paraphrases else KNOWLEDGE
+    settings = dict(KNOWLEDGE_AUGMENTED if paraphrases else KNOWLEDGE)
+    settings.update(overrides or {})
     name = "knowledge-paraphrases" if paraphrases else "knowledge"
-    return cached_adapter(name, examples, progress=progress, **settings)
+    if version != "v1":
+        name += f"-{version}"
+    examples = knowledge_training_examples(paraphrases=paraphrases, version=version, root=root)
+    return (train or cached_adapter)(name, examples, progress=progress, **train_options(settings, seed))
 
 
 def house_format_train(n: int = HOUSE_FORMAT_TRAIN_SIZE, seed: int = 42, root=None):

@@ -46,6 +46,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .. import config, outputs, precision
+from .. import device as devices
 from ..answers import file_sha256
 from ..errors import UsageError
 from .data import check_example, to_messages
@@ -58,6 +59,13 @@ TRAIN_RECORD = "ragft_train.json"
 DEFAULT_TARGET_MODULES = ("q_proj", "v_proj")
 #: every linear layer of a Llama-style block (attention and MLP); more capacity, about 4x the parameters
 ALL_LINEAR = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+
+
+def top_layer_modules(n_layers: int, top: int, projections: Sequence[str]) -> tuple[str, ...]:
+    """LoRA target names for ``projections`` in the top ``top`` of ``n_layers`` decoder layers (the backward
+    pass then stops at the lowest adapted layer instead of running through the whole network)."""
+    where = {p: ("self_attn" if p in ALL_LINEAR[:4] else "mlp") for p in projections}
+    return tuple(f"layers.{i}.{where[p]}.{p}" for i in range(max(0, n_layers - top), n_layers) for p in projections)
 
 DEFAULTS = dict(
     epochs=3.0,
@@ -351,7 +359,7 @@ def train_lora(
             logging_steps=1,
             save_strategy="no",
             report_to=[],
-            use_cpu=True,
+            use_cpu=devices.resolve() == devices.CPU,  # RAGFT_DEVICE: a GPU when there is one
             bf16=dtype == precision.BFLOAT16,  # autocast; the weights (LoRA matrices too) stay float32
             seed=seed,
             data_seed=seed,
@@ -467,6 +475,8 @@ def adapter_key(examples: Sequence[dict], **train_kwargs) -> str:
     dtype = precision.resolve()
     if dtype != precision.FLOAT32:  # float32 keys stay as they were before RAGFT_DTYPE existed
         settings["dtype"] = dtype
+    if devices.key_suffix():  # so do the CPU's keys; a GPU's rounding trains another adapter
+        settings["device"] = devices.resolve()
     payload = json.dumps({"data": [check_example(ex) for ex in examples], "config": settings,
                           "base": _base_model_id()}, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
@@ -516,10 +526,7 @@ def _record_prompt(folder: Path, examples: Sequence[dict], system: str | None) -
     path = folder / TRAIN_RECORD
     record = json.loads(path.read_text())
     record["prompt"] = prompt
-    fd, tmp = tempfile.mkstemp(prefix=".ragft_train-", suffix=".json", dir=folder)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(json.dumps(record, indent=1))
-    os.replace(tmp, path)
+    config.write_atomic(path, json.dumps(record, indent=1))
     return prompt
 
 

@@ -31,7 +31,7 @@ def _time_generate(model, tokenizer, text: str, n_tokens: int, repeats: int) -> 
     """Median seconds of a greedy generation of exactly ``n_tokens`` new tokens; (seconds, prompt tokens, new)."""
     import torch
 
-    enc = tokenizer(text, return_tensors="pt", add_special_tokens=False)
+    enc = tokenizer(text, return_tensors="pt", add_special_tokens=False).to(model.device)
     kwargs = dict(max_new_tokens=n_tokens, min_new_tokens=n_tokens, do_sample=False, temperature=None, top_p=None,
                   top_k=None, pad_token_id=tokenizer.pad_token_id or tokenizer.eos_token_id)
     times, new = [], 0

@@ -10,6 +10,8 @@ index / search         :class:`RagIndex` (FAISS ``IndexIDMap2(IndexFlatIP)``, sa
                        dense, BM25 or hybrid search: :mod:`~ragft.rag.lexical`)
 compress               :func:`compress` (the few lines of each top document that match the question)
 abstain                :class:`AbstentionGate` (calibrated on train questions: :func:`course_gate`)
+course corpus          :func:`course_index`, :func:`course_gate` (:mod:`~ragft.rag.course`: the only module
+                       here that reads the course's data)
 prompt                 :func:`build_rag_prompt`, :func:`build_closed_book_prompt`, :data:`TEMPLATES`
 answer                 :class:`RagPipeline` (RAG or closed book, any model/tokenizer pair;
                        :meth:`RagPipeline.baseline` is the first, unimproved RAG)
@@ -20,6 +22,7 @@ evaluate               :func:`evaluate`, :func:`evaluate_retrieval`
 from .abstain import AbstentionGate
 from .chunking import Chunk, ChunkingConfig, chunk_document, chunk_documents, linearize_tables, split_sections
 from .compress import compress, split_units
+from .course import course_gate, course_index
 from .embedding import Embedder, EmbeddingCache
 from .index import (
     Hit,
@@ -28,7 +31,6 @@ from .index import (
     RagIndex,
     UpdateReport,
     build_or_update,
-    course_index,
     doc_hash,
     is_index_dir,
 )
@@ -42,7 +44,6 @@ from .pipeline import (
     Evaluation,
     RagPipeline,
     Source,
-    course_gate,
     evaluate,
     evaluate_retrieval,
 )

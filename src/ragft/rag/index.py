@@ -698,29 +698,6 @@ def build_or_update(
     return index, report
 
 
-def course_index(
-    version: str = "v1", *, chunking: ChunkingConfig | None = None, embedder: str | Embedder | None = None, progress: bool = False
-) -> RagIndex:
-    """The index of the course knowledge base ``data/kb/<version>``, cached under
-    ``config.cache_dir()/rag/`` (one folder per version, chunking setting and embedder).
-
-    ``embedder``: ``None`` or ``"base"`` for the course embedder, ``"tuned"`` for the embedder
-    fine-tuned on the train questions (:func:`ragft.rag.tune.course_tuned_embedder`, trained once
-    and cached), or an :class:`Embedder`.
-    """
-    from .. import data
-
-    if embedder == "tuned":
-        from .tune import course_tuned_embedder
-
-        embedder = Embedder(model_id=course_tuned_embedder(progress=progress).embedder_id)
-    elif embedder in (None, "base"):
-        embedder = None
-    elif not isinstance(embedder, Embedder):
-        raise ValueError(f"embedder must be 'base', 'tuned' or an Embedder, got {embedder!r}")
-    return cached_build(data.load_kb(version), f"kb-{version}", chunking=chunking, embedder=embedder, progress=progress)
-
-
 def cached_build(docs, name: str, *, chunking: ChunkingConfig | None = None, embedder: Embedder | None = None,
                  progress: bool = False) -> RagIndex:
     """The index of ``docs`` in ``config.cache_dir()/rag/<name>-<chunking key>[-<embedder key>]``, built once and

@@ -295,7 +295,12 @@ class RagPipeline:
         self.name = name or ("rag" if index is not None else "closed-book")
         self.gate: AbstentionGate | None = None
         if index is not None and abstain is not False and abstain is not None:
-            self.gate = abstain if isinstance(abstain, AbstentionGate) else course_gate(self.settings(), embedder_id=index.embedder.id)
+            if isinstance(abstain, AbstentionGate):
+                self.gate = abstain
+            else:  # the course's calibrated thresholds (ragft.rag.course), used with this index's keyword statistics
+                from .course import course_gate
+
+                self.gate = course_gate(self.settings(), embedder_id=index.embedder.id)
             self.gate = self.gate.with_idf(index_idf(index))
 
     @property
@@ -556,50 +561,6 @@ def calibrate_gate(index: RagIndex, train_questions: Sequence, settings: dict[st
                                     idf=index_idf(index), max_false=max_false, source="train")
 
 
-def gates_dir():
-    """Where calibrated gates are cached: ``<cache>/rag/gates``."""
-    from .. import config
-
-    return config.cache_dir() / "rag" / "gates"
-
-
-def course_gate(settings: dict[str, Any], *, embedder_id: str | None = None, max_false: float = DEFAULT_MAX_FALSE_ABSTENTION,
-                progress: bool = False) -> AbstentionGate:
-    """The abstention gate for these retrieval ``settings``, calibrated on the course's **train** questions.
-
-    The pipeline is run (retrieval, compression and the gate's signals; no generation) over every
-    answerable train question against the course index built with the same embedder, and the
-    thresholds are set so that at most ``max_false`` of them would be refused
-    (:meth:`AbstentionGate.calibrate`). The result is cached in ``<cache>/rag/gates/``. Another corpus
-    reuses these thresholds with its own keyword statistics (the pipeline swaps in its index's IDF).
-    """
-    import hashlib
-    import json
-
-    from .. import data
-    from .embedding import Embedder
-    from .index import course_index
-
-    base_id = Embedder(cache=False).id
-    eid = embedder_id or base_id
-    index = course_index("v1", embedder=None if eid == base_id else Embedder(model_id=eid), progress=progress)
-    train = data.load_questions("train")
-    content = sorted(d["hash"] for d in index.docs.values()) + [f"{q.id}:{q.question}:{q.answers}:{q.paraphrases}" for q in train]
-    key = hashlib.sha256(json.dumps({"s": settings, "e": eid, "m": max_false, "c": content, "v": 1}, sort_keys=True).encode()).hexdigest()[:12]
-    path = gates_dir() / f"{key}.json"
-    if path.is_file():
-        try:
-            return AbstentionGate.from_json(path.read_text())
-        except (ValueError, KeyError):
-            pass  # unreadable: calibrate again
-    gate = calibrate_gate(index, train, settings, max_false=max_false)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(gate.to_json())
-    tmp.replace(path)
-    return gate
-
-
 @dataclass
 class Evaluation:
     """Per-question ``records`` (dicts) and aggregate ``metrics`` of one system on one question set."""
@@ -650,20 +611,14 @@ def evaluate(
     seconds = time.perf_counter() - start
     records = []
     for q, a in zip(questions, answers, strict=True):
-        aliases = list(q.answers or [])
-        answerable = bool(aliases) and getattr(q, "type", None) != "unanswerable"
-        abstained = M.is_abstention(a.answer)
         rec: dict[str, Any] = {
             "id": q.id,
             "type": getattr(q, "type", None),
             "split": getattr(q, "split", None),
             "question": q.question,
-            "gold": aliases,
+            "gold": list(q.answers or []),
             "answer": a.answer,
-            "answerable": answerable,
-            "correct": M.answer_correct(a.answer, aliases) if answerable else abstained,
-            "f1": M.token_f1(a.answer, aliases) if answerable else float(abstained),
-            "abstained": abstained,
+            **M.score_answer(a.answer, q),
             "doc_ids": list(getattr(q, "doc_ids", None) or []),
             "retrieved": a.ranked_doc_ids,
             "sources": [s.doc_id for s in a.sources],

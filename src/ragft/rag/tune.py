@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import random
 import shutil
 import tempfile
@@ -31,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import config
+from .. import device as devices
 from ..models import TUNED_PREFIX, tuned_dir  # noqa: F401 (re-exported) models resolves a tuned id, so it owns the folder rule
 from .compress import split_units
 
@@ -75,7 +75,10 @@ def training_pairs(questions: Sequence, docs: Sequence, *, paraphrases: bool = T
 
 
 def _key(pairs: Sequence[dict], settings: dict, base_id: str) -> str:
-    payload = json.dumps({"pairs": list(pairs), "settings": settings, "base": base_id, "v": 1}, sort_keys=True)
+    record = {"pairs": list(pairs), "settings": settings, "base": base_id, "v": 1}
+    if devices.key_suffix():  # trained off the CPU: another folder (the CPU's keys stay as they were)
+        record["device"] = devices.resolve()
+    payload = json.dumps(record, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
@@ -126,7 +129,7 @@ def tune_embedder(pairs: Sequence[dict], *, seed: int | None = None, progress: b
             output_dir=str(tmp_root / "trainer"), num_train_epochs=float(s["epochs"]),
             per_device_train_batch_size=int(s["batch_size"]), learning_rate=float(s["lr"]),
             warmup_steps=float(s["warmup"]), seed=seed, data_seed=seed, report_to=[], save_strategy="no",
-            logging_steps=2, use_cpu=True, batch_sampler="no_duplicates", disable_tqdm=not progress,
+            logging_steps=2, use_cpu=devices.resolve() == devices.CPU, batch_sampler="no_duplicates", disable_tqdm=not progress,
         )
         trainer = SentenceTransformerTrainer(model=model, args=args, train_dataset=Dataset.from_list(rows),
                                              loss=MultipleNegativesRankingLoss(model), callbacks=[_Log()])
@@ -134,14 +137,10 @@ def tune_embedder(pairs: Sequence[dict], *, seed: int | None = None, progress: b
         trainer.train()
         seconds = time.perf_counter() - start
         model.max_seq_length = load_embedder().max_seq_length  # embed chunks as long as the base model does
-        out = tmp_root / "model"
-        model.save(str(out))
-        (out / RECORD).write_text(json.dumps({"embedder_id": eid, "base": base, "settings": s, "seed": seed,
-                                              "n_pairs": len(rows), "seconds": seconds, "loss_history": losses}))
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        if folder.exists():
-            shutil.rmtree(folder)
-        os.replace(out, folder)
+        with config.atomic_folder(folder) as out:
+            model.save(str(out))
+            (out / RECORD).write_text(json.dumps({"embedder_id": eid, "base": base, "settings": s, "seed": seed,
+                                                  "n_pairs": len(rows), "seconds": seconds, "loss_history": losses}))
     finally:
         shutil.rmtree(tmp_root, ignore_errors=True)
     return TuneResult(eid, str(folder), seconds, len(rows), losses, cached=False)

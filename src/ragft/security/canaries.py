@@ -101,7 +101,7 @@ def complete_prefix(model, tokenizer, canaries: Sequence[Canary], *, max_new_tok
     old = tok.padding_side
     tok.padding_side = "left"
     try:
-        enc = tok([c.prefix for c in canaries], return_tensors="pt", padding=True, add_special_tokens=False)
+        enc = tok([c.prefix for c in canaries], return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
         with torch.no_grad():
             out = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=tok.pad_token_id)
     finally:
@@ -128,18 +128,18 @@ def exposure(model, tokenizer, canary: Canary, *, n_candidates: int = 100, seed:
     trained = getattr(model, "ragft_prompt", None)
     messages = trained.messages(canary.question) if trained else [{"role": "user", "content": canary.question}]
     context = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True) + canary.prefix + " "
-    ctx_ids = tokenizer(context, return_tensors="pt", add_special_tokens=False)["input_ids"]
+    ctx_ids = tokenizer(context, return_tensors="pt", add_special_tokens=False)["input_ids"].to(model.device)
     cand = [tokenizer(context + code, add_special_tokens=False)["input_ids"][ctx_ids.shape[1]:] for code in codes]
     width = max(len(c) for c in cand)
     if any(len(c) != width for c in cand):  # digits tokenise one by one in this vocabulary; anything else is scored unpadded
         return _exposure_slow(model, tokenizer, context, codes)
-    ids = torch.tensor(cand)
+    ids = torch.tensor(cand, device=model.device)
     with torch.no_grad():
         out = model(input_ids=ctx_ids, use_cache=True)
         first = torch.log_softmax(out.logits[0, -1].float(), -1)[ids[:, 0]]
         cache = out.past_key_values
         cache.batch_repeat_interleave(len(codes))
-        att = torch.ones(len(codes), ctx_ids.shape[1] + width - 1, dtype=torch.long)
+        att = torch.ones(len(codes), ctx_ids.shape[1] + width - 1, dtype=torch.long, device=model.device)
         rest = model(input_ids=ids[:, :-1], past_key_values=cache, attention_mask=att, use_cache=False)
         logp = torch.log_softmax(rest.logits.float(), -1).gather(-1, ids[:, 1:, None])[..., 0].sum(-1) + first
     scores = logp.tolist()
@@ -154,7 +154,7 @@ def _exposure_slow(model, tokenizer, context: str, codes: Sequence[str]) -> dict
     scores = []
     ctx_len = len(tokenizer(context, add_special_tokens=False)["input_ids"])
     for code in codes:
-        ids = torch.tensor([tokenizer(context + code, add_special_tokens=False)["input_ids"]])
+        ids = torch.tensor([tokenizer(context + code, add_special_tokens=False)["input_ids"]], device=model.device)
         with torch.no_grad():
             logits = model(input_ids=ids).logits[0, ctx_len - 1:-1].float()
         scores.append(float(torch.log_softmax(logits, -1).gather(-1, ids[0, ctx_len:, None]).sum()))

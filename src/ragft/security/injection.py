@@ -335,7 +335,8 @@ def run_injection(model, tokenizer, kb_docs: Sequence, poisoned: Sequence, attac
     from tqdm.auto import tqdm
 
     from ..rag import RagPipeline
-    from ..rag.pipeline import DEFAULT_K, DEFAULT_SEARCH, DEFAULT_UNITS, course_gate
+    from ..rag.course import course_gate
+    from ..rag.pipeline import DEFAULT_K, DEFAULT_SEARCH, DEFAULT_UNITS
 
     unknown = [d for d in defences if d not in DEFENCES]
     if unknown:

@@ -1,339 +1,41 @@
-"""The course corpus: loaders, answer normalisation, the house-format checker and the validator.
-
-Everything lives under :func:`data_dir` (the repository's ``data/`` folder, or ``$RAGFT_DATA_DIR``)::
-
-    kb/v1/<id>.md, kb/v2/<id>.md   the knowledge base before and after the update (Markdown + YAML front matter)
-    questions.jsonl                 questions, gold answers, supporting documents and splits
-    kb_changelog.jsonl              facts changed, documents added and retired by v2
-    confusable_groups.json          groups of look-alike documents
-    house_format.jsonl              support replies in the house format (fine-tuning on style)
-    tickets.jsonl                   labelled customer messages (fine-tuning on classification)
-
-This module imports only the standard library and PyYAML, so ``import ragft.data`` is instant.
-``python -m ragft.data`` (or :func:`validate`) checks every file and prints the problems found.
-
-Answer matching
-    :func:`normalize` is used both by the validator (is the gold answer in its document?) and by the
-    answer-accuracy metric (is the gold answer in the model's answer?). It lowercases, drops
-    currency symbols and thousands separators (``"$1,299"``, ``"$1299"``, ``"1,299 dollars"`` all
-    contain ``"1299"``), drops ``.00`` decimals, spells ``%`` as ``percent``, separates letters from
-    digits (``"K20"`` -> ``"k 20"``), turns other punctuation into spaces (keeping a decimal point
-    between digits) and collapses whitespace.
+"""The data validator: ``python -m ragft.data`` (or :func:`validate`) checks every file and prints each problem
+with its file and line.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import json
-import os
 import re
-import unicodedata
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
-__all__ = [
-    "ACCESS_LEVELS", "Change", "Document", "HOUSE_GREETING", "HOUSE_SIGNOFF", "HouseReply", "QUESTION_TYPES",
-    "Question", "SPLITS", "TICKET_LABELS", "Ticket", "check_house_format", "data_dir", "house_format_problems",
-    "kb_dir", "load_changelog", "load_confusable_groups", "load_house_format", "load_kb", "load_questions",
-    "load_tickets", "normalize", "ticket_near_duplicates", "ticket_similarity", "validate",
-]
-
-ACCESS_LEVELS = ("public", "internal", "confidential")
-QUESTION_TYPES = ("single", "numeric", "multi_doc", "changed", "confidential", "unanswerable")
-SPLITS = ("train", "test_seen", "test_unseen", "unanswerable")
-KB_VERSIONS = ("v1", "v2")
-TICKET_LABELS = ("billing", "shipping", "returns", "technical", "account", "sales", "warranty")
-
-HOUSE_GREETING = "Hello from Quorvane Support!"
-HOUSE_ANSWER_PREFIX = "Answer: "
-HOUSE_NEXT_PREFIX = "Next step: "
-HOUSE_SIGNOFF = "Kind regards, the Quorvane Support team"
-HOUSE_FORMAT = "\n".join([HOUSE_GREETING, HOUSE_ANSWER_PREFIX + "<one sentence>", HOUSE_NEXT_PREFIX + "<one sentence>",
-                          HOUSE_SIGNOFF])
-
-#: minimum sizes the validator enforces (the course's analyses rely on them)
-MINIMUMS = dict(documents=60, words=15_000, confidential_documents=10, answerable=300, test_seen=40,
-                test_unseen=40, unanswerable=40, multi_doc_in_tests=12, changed_in_tests=15, paraphrases=3,
-                changed_facts=25, added_documents=5, retired_documents=3, house_format=150, house_format_test=40,
-                tickets=300, tickets_test=80, ticket_labels=6, tickets_test_per_label=8, confusable_groups=10)
-
-
-def data_dir() -> Path:
-    """The data folder: ``$RAGFT_DATA_DIR`` if set, else ``data/`` at the repository root."""
-    env = os.environ.get("RAGFT_DATA_DIR")
-    if env:
-        return Path(env).expanduser().resolve()
-    return Path(__file__).resolve().parents[2] / "data"
-
-
-def kb_dir(version: str = "v1", root: Path | None = None) -> Path:
-    """Folder of one knowledge-base version (``"v1"`` or ``"v2"``)."""
-    if version not in KB_VERSIONS:
-        raise ValueError(f"unknown KB version {version!r}; expected one of {KB_VERSIONS}")
-    return Path(root or data_dir()) / "kb" / version
-
-
-# --------------------------------------------------------------------------------------------------
-# normalisation
-
-_DECIMAL = "\u2027"  # placeholder for a decimal point between digits while punctuation is removed
-
-
-def normalize(text: str) -> str:
-    """Normalise text for answer matching (see the module docstring); idempotent."""
-    t = unicodedata.normalize("NFKC", text or "").lower()
-    t = re.sub(r"(?<=\d)[,\u202f](?=\d{3}(?!\d))", "", t)  # 1,299 -> 1299
-    t = re.sub(r"(?<=\d)\.0+(?!\d)", "", t)  # 347.00 -> 347
-    t = t.replace("%", " percent ")
-    t = re.sub(r"(?<=\d)\.(?=\d)", _DECIMAL, t)
-    t = re.sub(r"[^\w\s" + _DECIMAL + "]|_", " ", t)
-    t = re.sub(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])", " ", t)  # k20 -> k 20, 412g -> 412 g
-    t = t.replace(_DECIMAL, ".")
-    return " ".join(t.split())
-
-
-def contains(haystack: str, needle: str) -> bool:
-    """Whether normalised ``needle`` occurs in normalised ``haystack`` as whole words."""
-    n, h = normalize(needle), normalize(haystack)
-    return bool(n) and re.search(rf"(?<!\w){re.escape(n)}(?!\w)", h) is not None
-
-
-# --------------------------------------------------------------------------------------------------
-# typed records
-
-
-@dataclass
-class Document:
-    id: str
-    title: str
-    updated: str
-    access: str
-    groups: list[str]
-    text: str
-    path: Path
-
-    @property
-    def words(self) -> int:
-        return len(self.text.split())
-
-
-@dataclass
-class Question:
-    id: str
-    question: str
-    answers: list[str]
-    doc_ids: list[str]
-    type: str
-    split: str
-    fact_id: str
-    paraphrases: list[str] = field(default_factory=list)
-    v1_answers: list[str] | None = None
-    v2_answers: list[str] | None = None
-    answer_parts: list[str] | None = None
-
-    @property
-    def answerable(self) -> bool:
-        return self.type != "unanswerable"
-
-    def answers_for(self, version: str = "v1") -> list[str]:
-        """Accepted answers against KB ``version`` (differs from :attr:`answers` only for changed facts)."""
-        if version == "v2" and self.v2_answers is not None:
-            return self.v2_answers
-        return self.answers
-
-
-@dataclass
-class HouseReply:
-    id: str
-    question: str
-    reply: str
-    split: str
-
-
-@dataclass
-class Ticket:
-    id: str
-    text: str
-    label: str
-    split: str
-
-
-@dataclass
-class Change:
-    """One changelog entry: ``change`` is ``"fact"``, ``"added_doc"`` or ``"retired_doc"``."""
-
-    change: str
-    doc_id: str
-    fact_id: str | None = None
-    question_id: str | None = None
-    question_ids: list[str] = field(default_factory=list)
-    old_answer: str | None = None
-    new_answer: str | None = None
-
-
-# --------------------------------------------------------------------------------------------------
-# loading
-
-
-class DataError(ValueError):
-    """A data file could not be parsed (the message names the file and line)."""
-
-
-def _split_front_matter(raw: str) -> tuple[dict, str]:
-    if not raw.startswith("---"):
-        raise DataError("no YAML front matter (the file must start with '---')")
-    end = raw.find("\n---", 3)
-    if end < 0:
-        raise DataError("front matter is not closed with '---'")
-    try:
-        meta = yaml.safe_load(raw[3:end])
-    except yaml.YAMLError as err:
-        raise DataError(f"front matter is not valid YAML: {str(err).splitlines()[0]}") from None
-    if not isinstance(meta, dict):
-        raise DataError("front matter is not a mapping")
-    body = raw[end + 4 :].lstrip("\n")
-    return meta, body
-
-
-def _read_document(path: Path) -> Document:
-    meta, body = _split_front_matter(path.read_text(encoding="utf-8"))
-    updated = meta.get("updated")
-    if isinstance(updated, _dt.date):
-        updated = updated.isoformat()
-    return Document(id=meta.get("id"), title=meta.get("title"), updated=updated, access=meta.get("access"),
-                    groups=meta.get("groups"), text=body, path=path)
-
-
-def load_kb(version: str = "v1", root: Path | None = None) -> list[Document]:
-    """All documents of one KB version, sorted by id."""
-    folder = kb_dir(version, root)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"{folder} does not exist (is RAGFT_DATA_DIR right?)")
-    return sorted((_read_document(p) for p in folder.glob("*.md")), key=lambda d: d.id or "")
-
-
-def _read_jsonl(path: Path) -> list[tuple[int, dict]]:
-    rows = []
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise DataError(f"{path}:{n}: not valid JSON ({err.msg})") from None
-            if not isinstance(row, dict):
-                raise DataError(f"{path}:{n}: a line must hold a JSON object")
-            rows.append((n, row))
-    return rows
-
-
-def _as_set(value) -> set[str] | None:
-    if value is None:
-        return None
-    return {value} if isinstance(value, str) else set(value)
-
-
-def _question(row: dict) -> Question:
-    return Question(id=row["id"], question=row["question"], answers=list(row["answers"]),
-                    doc_ids=list(row["doc_ids"]), type=row["type"], split=row["split"], fact_id=row["fact_id"],
-                    paraphrases=list(row.get("paraphrases") or []), v1_answers=row.get("v1_answers"),
-                    v2_answers=row.get("v2_answers"), answer_parts=row.get("answer_parts"))
-
-
-def load_questions(split: str | Iterable[str] | None = None, type: str | Iterable[str] | None = None,
-                   root: Path | None = None) -> list[Question]:
-    """Questions, optionally filtered by split(s) and type(s), in file order."""
-    splits, types = _as_set(split), _as_set(type)
-    out = []
-    for _n, row in _read_jsonl(Path(root or data_dir()) / "questions.jsonl"):
-        q = _question(row)
-        if (splits is None or q.split in splits) and (types is None or q.type in types):
-            out.append(q)
-    return out
-
-
-def load_house_format(split: str | None = None, root: Path | None = None) -> list[HouseReply]:
-    rows = _read_jsonl(Path(root or data_dir()) / "house_format.jsonl")
-    items = [HouseReply(r["id"], r["question"], r["reply"], r["split"]) for _n, r in rows]
-    return [h for h in items if split is None or h.split == split]
-
-
-def load_tickets(split: str | None = None, root: Path | None = None) -> list[Ticket]:
-    rows = _read_jsonl(Path(root or data_dir()) / "tickets.jsonl")
-    items = [Ticket(r["id"], r["text"], r["label"], r["split"]) for _n, r in rows]
-    return [t for t in items if split is None or t.split == split]
-
-
-def load_changelog(root: Path | None = None) -> list[Change]:
-    rows = _read_jsonl(Path(root or data_dir()) / "kb_changelog.jsonl")
-    return [Change(change=r["change"], doc_id=r["doc_id"], fact_id=r.get("fact_id"), question_id=r.get("question_id"),
-                   question_ids=list(r.get("question_ids") or []), old_answer=r.get("old_answer"),
-                   new_answer=r.get("new_answer")) for _n, r in rows]
-
-
-def load_confusable_groups(root: Path | None = None) -> list[dict]:
-    """``[{"name", "why", "doc_ids"}, ...]``: documents a keyword retriever tends to mix up."""
-    return json.loads((Path(root or data_dir()) / "confusable_groups.json").read_text(encoding="utf-8"))
-
-
-# --------------------------------------------------------------------------------------------------
-# house format
-
-
-def house_format_problems(reply: str) -> list[str]:
-    """Why ``reply`` is not in the house format (empty list when it is)::
-
-        Hello from Quorvane Support!
-        Answer: <one sentence>
-        Next step: <one sentence>
-        Kind regards, the Quorvane Support team
-    """
-    if not isinstance(reply, str) or not reply.strip():
-        return ["the reply is empty"]
-    lines = [line.strip() for line in reply.strip().splitlines()]
-    problems = []
-    if any(not line for line in lines):
-        problems.append("blank lines are not allowed")
-        lines = [line for line in lines if line]
-    if len(lines) != 4:
-        problems.append(f"expected 4 lines, got {len(lines)}")
-    if not lines or lines[0] != HOUSE_GREETING:
-        problems.append(f"line 1 must be {HOUSE_GREETING!r}")
-    if len(lines) < 2 or not lines[1].startswith(HOUSE_ANSWER_PREFIX) or not lines[1][len(HOUSE_ANSWER_PREFIX):].strip():
-        problems.append(f"line 2 must start with {HOUSE_ANSWER_PREFIX!r} followed by the answer")
-    if len(lines) < 3 or not lines[2].startswith(HOUSE_NEXT_PREFIX) or not lines[2][len(HOUSE_NEXT_PREFIX):].strip():
-        problems.append(f"line 3 must start with {HOUSE_NEXT_PREFIX!r} followed by one step")
-    if len(lines) < 4 or lines[-1] != HOUSE_SIGNOFF:
-        problems.append(f"the last line must be {HOUSE_SIGNOFF!r}")
-    return problems
-
-
-def check_house_format(reply: str) -> bool:
-    """True when ``reply`` follows the house format exactly (see :func:`house_format_problems`)."""
-    return not house_format_problems(reply)
-
-
-# --------------------------------------------------------------------------------------------------
-# validation
+from . import loading
+from .house import house_format_problems
+from .loading import (
+    DataError,
+    _read_document,
+    kb_dir,
+)
+from .schema import (
+    ACCESS_LEVELS,
+    KB_VERSIONS,
+    MINIMUMS,
+    QUESTION_TYPES,
+    SPLITS,
+    TICKET_LABELS,
+    Document,
+)
+from .text import (
+    MAX_TICKET_SIMILARITY,
+    contains,
+    ngram_overlap,
+    normalize,
+    ticket_near_duplicates,
+)
 
 _Q_FIELDS = {"id": str, "question": str, "answers": list, "doc_ids": list, "type": str, "split": str,
              "fact_id": str}
-
-
-def _ngrams(text: str, n: int = 3) -> set[tuple[str, ...]]:
-    words = normalize(text).split()
-    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
-
-
-def ngram_overlap(a: str, b: str, n: int = 3) -> float:
-    """Share of ``a``'s word n-grams that also occur in ``b`` (0 when ``a`` is too short)."""
-    ga, gb = _ngrams(a, n), _ngrams(b, n)
-    return len(ga & gb) / len(ga) if ga else 0.0
 
 
 #: a test_seen question sharing more than this share of its word trigrams with a train wording is flagged
@@ -665,52 +367,6 @@ def _check_house(rep: _Report) -> None:
                   ("train", "test"), MINIMUMS["house_format"], MINIMUMS["house_format_test"], extra)
 
 
-#: a test ticket this similar to a train ticket (Jaccard of word 3-grams, numbers masked) is a near-duplicate
-MAX_TICKET_SIMILARITY = 0.6
-
-
-def ticket_shingles(text: str, n: int = 3) -> set[tuple[str, ...]]:
-    """The word ``n``-grams of a ticket: lower-cased words, every word holding a digit masked as ``#``.
-
-    Masking numbers makes "order QO-88213, 3 days" and "order QO-91502, 12 days" the same message,
-    which is what they are for a classifier: a test ticket that differs from a train ticket only in
-    its numbers measures memory, not generalisation.
-    """
-    words = ["#" if any(c.isdigit() for c in w) else w for w in re.findall(r"[a-z0-9]+", text.lower())]
-    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
-
-
-def ticket_similarity(a: str, b: str) -> float:
-    """Jaccard similarity of the two tickets' :func:`ticket_shingles` (0 when either is too short)."""
-    sa, sb = ticket_shingles(a), ticket_shingles(b)
-    return len(sa & sb) / len(sa | sb) if sa and sb else 0.0
-
-
-def ticket_near_duplicates(tickets: Iterable, threshold: float = MAX_TICKET_SIMILARITY) -> list[tuple[str, str, float]]:
-    """``(test id, train id, similarity)`` for each test ticket whose closest train ticket reaches ``threshold``.
-
-    ``tickets`` are :class:`Ticket` objects or dicts with ``id``, ``text`` and ``split``.
-    """
-    def get(t, key):
-        return t[key] if isinstance(t, dict) else getattr(t, key)
-
-    train = [(get(t, "id"), ticket_shingles(get(t, "text"))) for t in tickets if get(t, "split") == "train"]
-    found = []
-    for t in tickets:
-        if get(t, "split") != "test":
-            continue
-        mine = ticket_shingles(get(t, "text"))
-        best_id, best = None, 0.0
-        for other_id, theirs in train:
-            union = len(mine | theirs)
-            sim = len(mine & theirs) / union if mine and theirs else 0.0
-            if sim > best:
-                best_id, best = other_id, sim
-        if best_id is not None and best >= threshold:
-            found.append((get(t, "id"), best_id, best))
-    return found
-
-
 def _check_tickets(rep: _Report) -> None:
     rows: list[tuple[int, dict]] = []
 
@@ -767,13 +423,13 @@ def _check_confusable(rep: _Report, kb_v1: dict[str, Document]) -> None:
         rep.add(name, None, f"{len(groups)} groups, at least {MINIMUMS['confusable_groups']} needed")
 
 
-def validate(data_dir: Path | str | None = None) -> list[str]:  # noqa: F811 - the parameter shadows the function
+def validate(data_dir: Path | str | None = None) -> list[str]:
     """Check every data file; returns the problems found (empty when the data is valid).
 
     Each problem names the file and, where it applies, the line: ``data/questions.jsonl:17: doc_ids:
     'warranty-eu' is not a document in kb/v1``.
     """
-    root = Path(data_dir) if data_dir is not None else globals()["data_dir"]()
+    root = Path(data_dir) if data_dir is not None else loading.data_dir()
     rep = _Report(root)
     if not root.is_dir():
         return [f"{root}: data folder does not exist"]
@@ -799,5 +455,3 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if problems else 0
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -19,17 +19,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 
+from ragft import config
+
 DTYPES = ("float32", "bfloat16")
-
-
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def _raft_examples(n: int, target_tokens: int, tokenizer) -> list[dict]:
@@ -79,7 +76,7 @@ def child_speed(dtype: str, quick: bool) -> dict:
     models.generate(model, tokenizer, prompts[:2], max_new_tokens=4)  # warm-up
     gen = models.generate(model, tokenizer, prompts, max_new_tokens=16 if quick else 32, batch_size=len(prompts))
     return {"dtype": dtype, "prefill_tps": prefill, "prefill_tokens": int(enc["input_ids"].numel()),
-            "decode_tps": gen.tokens_per_second, "decode_tokens": sum(gen.new_tokens), "peak_rss_mb": _peak_rss_mb()}
+            "decode_tps": gen.tokens_per_second, "decode_tokens": sum(gen.new_tokens), "peak_rss_mb": config.peak_rss_mb()}
 
 
 def child_train(dtype: str, selective: bool, quick: bool, micro: int | None = None) -> dict:
@@ -97,13 +94,13 @@ def child_train(dtype: str, selective: bool, quick: bool, micro: int | None = No
     encoded = [ft_train.encode_example(tokenizer, ex, max_length=10_000) for ex in examples]
     lengths = [len(e["input_ids"]) for e in encoded]
     supervised = sum(sum(1 for lab in e["labels"] if lab != -100) for e in encoded)
-    before = _peak_rss_mb()
+    before = config.peak_rss_mb()
     with tempfile.TemporaryDirectory() as out:
         result = ft_train.train_lora(examples, output_dir=os.path.join(out, "adapter"), epochs=1, batch_size=n,
                                      max_length=max(lengths), rank=16, alpha=32,
                                      target_modules=top_layer_modules(n_layers, 12, ft_train.ALL_LINEAR),
                                      progress=False, selective_head=selective, micro_batch_size=micro)
-    return {"dtype": dtype, "selective": selective, "micro": micro or n, "peak_rss_mb": _peak_rss_mb(), "rss_before_mb": before,
+    return {"dtype": dtype, "selective": selective, "micro": micro or n, "peak_rss_mb": config.peak_rss_mb(), "rss_before_mb": before,
             "step_s": result.seconds, "loss": result.final_loss, "steps": result.steps, "batch": n,
             "tokens": max(lengths), "supervised": supervised}
 

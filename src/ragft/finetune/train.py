@@ -475,8 +475,8 @@ def adapter_key(examples: Sequence[dict], **train_kwargs) -> str:
     dtype = precision.resolve()
     if dtype != precision.FLOAT32:  # float32 keys stay as they were before RAGFT_DTYPE existed
         settings["dtype"] = dtype
-    if devices.key_suffix():  # so do the CPU's keys; a GPU's rounding trains another adapter
-        settings["device"] = devices.resolve()
+    if (device := devices.resolve()) != devices.CPU:  # so do the CPU's keys; a GPU's rounding trains another adapter
+        settings["device"] = device
     payload = json.dumps({"data": [check_example(ex) for ex in examples], "config": settings,
                           "base": _base_model_id()}, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]

@@ -76,8 +76,9 @@ def training_pairs(questions: Sequence, docs: Sequence, *, paraphrases: bool = T
 
 def _key(pairs: Sequence[dict], settings: dict, base_id: str) -> str:
     record = {"pairs": list(pairs), "settings": settings, "base": base_id, "v": 1}
-    if devices.key_suffix():  # trained off the CPU: another folder (the CPU's keys stay as they were)
-        record["device"] = devices.resolve()
+    device = devices.resolve()
+    if device != devices.CPU:  # trained off the CPU: another folder (the CPU's keys stay as they were)
+        record["device"] = device
     payload = json.dumps(record, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 

@@ -1,8 +1,10 @@
 # The course in two commands:  make book  (build the site, executing every lab)  and  make test.
 # Both call course.py (python course.py book | test does the same without make, on Windows too).
 SHELL := /bin/bash
-# the first supported Python found (3.11, the reference, then 3.12, 3.13), else python3; or make PYTHON=/path/to/python
-PYTHON ?= $(or $(firstword $(foreach v,3.11 3.12 3.13,$(shell command -v python$(v) 2>/dev/null))),python3)
+# the first supported Python that runs (3.11, the reference, then 3.12, 3.13), else python3; or make PYTHON=/path/to/python.
+# A name on PATH is not enough: pyenv puts a shim for every installed version there, and a shim whose version is
+# not selected fails ("pyenv: python3.12: command not found"), so each candidate is asked for its own path.
+PYTHON ?= $(or $(firstword $(foreach v,3.11 3.12 3.13,$(shell python$(v) -c 'import sys; print(sys.executable)' 2>/dev/null))),python3)
 VENV := .venv
 BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -68,3 +69,22 @@ def test_make_calls_course_py_so_there_is_one_implementation():
     for target in ("install", "book", "test", "lab"):
         assert f"$(PYTHON) course.py {target}" in makefile, target
     assert "pip install" not in makefile  # the install lives in course.py alone
+
+
+def test_make_skips_a_python_on_path_that_does_not_run(tmp_path):
+    """pyenv puts a shim for every installed version on PATH; one whose version is not selected exits 127
+    ('pyenv: python3.12: command not found', what broke a CI run). make must take the next Python that runs."""
+    make = shutil.which("make")
+    if make is None:
+        pytest.skip("make is not installed")
+    shim = tmp_path / "python3.11"
+    shim.write_text("#!/bin/sh\necho 'pyenv: python3.11: command not found' >&2\nexit 127\n")
+    works = tmp_path / "python3.12"
+    works.write_text(f"#!/bin/sh\nexec '{sys.executable}' \"$@\"\n")
+    for f in (shim, works):
+        f.chmod(0o755)
+    done = subprocess.run([make, "-n", "-C", str(ROOT), "install"], capture_output=True, text=True,
+                          env={"PATH": str(tmp_path), "HOME": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    assert f"{sys.executable} course.py install" in done.stdout
+    assert str(shim) not in done.stdout

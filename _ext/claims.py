@@ -1,14 +1,17 @@
 """Sphinx extension for this book: chapters take their verdicts from the claims registry (data/claims.toml).
 
-* ``{verdict}`claim-id``` prints the registry's verdict for a claim (``confirmed, with the cause corrected``);
+* ``{verdict}`claim-id``` prints a claim's verdict (``nuanced, try a prompt first``), computed by its rule;
 * ```{claim} claim-id``` prints one claim as a short block: the claim, what was measured, the
-  evidence (glued from the labs), the verdict and why;
-* ```{claims-table}``` prints the registry as a table (``:section: When to use, Use cases`` for some sections).
+  evidence (glued from the labs), the verdict and why, and the rule in a folded box;
+* ```{claims-table}``` prints the registry as a table (``:section: When to use, Use cases`` for some sections);
+* ``{claims-tally}`all``` prints how many claims got each verdict and how many distinct experiments they rest on.
 
-So a verdict is written once, in the registry. When every lab has run, the extension compares the registry
-with what the labs glued (:func:`ragft.claims.check_against`: a bound a verdict rests on that no longer
-holds, a verdict computed by a lab that says something else) and warns, which fails the ``-W`` build.
-It also warns about a claim its own chapter never shows.
+No verdict is typed: the roles leave a placeholder, and once every page has been read (so every lab has run
+and glued its numbers) ``doctree-resolved`` replaces it with :func:`ragft.claims.decide`'s verdict on this
+build's numbers. A rerun that moves a number across a rule's line moves the verdict. The build warns (and
+the ``-W`` build fails, while still writing every page) when a rule reads a value that a lab which ran did not
+glue as a number, when a claim cannot be decided because its lab did not run, and when a claim's own
+chapter never shows it.
 """
 
 from __future__ import annotations
@@ -49,14 +52,45 @@ def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
+def _value_role(ref: C.Ref) -> str:
+    return f"{{glue:text}}`../{ref.notebook}::{ref.key}:.3g`"
+
+
+def _condition_text(c: C.Condition) -> str:
+    now = _value_role(c.ref) + (f" against {_value_role(c.other)}" if c.other else "")
+    return f"`{c}` (now {now})"
+
+
+def _rule_text(claim: C.Claim) -> str:
+    """The claim's rule in words, each measured value beside its line (glue roles: pasted from the labs)."""
+    rule = claim.rule
+    parts = []
+    for verdict in ("confirmed", "nuanced", "contradicted"):
+        if verdict not in rule.clauses:
+            continue
+        groups = [" and ".join(_condition_text(c) for c in group) for group in rule.clauses[verdict]]
+        parts.append(f"*{verdict}* if " + " **or** ".join(groups))
+    text = (f"Rule `{rule.name}`, written in `data/claims.toml` before the labs ran, tried in the order "
+            f"contradicted, confirmed, nuanced: " + "; ".join(parts) + "; otherwise *inconclusive*.")
+    if rule.why:
+        text += f" {rule.why}"
+    if claim.untested:
+        text += f" Not measured: {claim.untested}, so a measured *confirmed* is reported as *nuanced*."
+    return text
+
+
 def _evidence(claim: C.Claim) -> str:
     if not claim.evidence:
         return "none the course can measure"
     return "; ".join(f"{label}: {ref.role()}" for label, ref in claim.evidence)
 
 
+class pending_verdict(nodes.inline):
+    """Where a verdict (``claim``) or the tally (``tally``) goes, filled in by :func:`_resolve`."""
+
+
 class VerdictRole(SphinxRole):
-    """``{verdict}`claim-id```: the claim's verdict and qualifier, from the registry."""
+    """``{verdict}`claim-id```: the claim's verdict and qualifier, computed by its rule on this build's numbers."""
 
     def run(self):
         claim_id = self.text.strip()
@@ -65,8 +99,46 @@ class VerdictRole(SphinxRole):
             msg = self.inliner.reporter.error(f"{{verdict}}: no claim {claim_id!r} in data/claims.toml", line=self.lineno)
             return [self.inliner.problematic(self.rawtext, self.rawtext, msg)], [msg]
         _use(self.env, claim_id)
-        node = nodes.inline(claim.label, claim.label, classes=["verdict", f"verdict-{claim.verdict.replace(' ', '-')}"])
-        return [node], []
+        return [pending_verdict("", "", claim=claim_id)], []
+
+
+class TallyRole(SphinxRole):
+    """``{claims-tally}`all```: ``54 claims: 16 confirmed, ...; 34 rules on 17 distinct experiments``."""
+
+    def run(self):
+        return [pending_verdict("", "", tally=self.text.strip() or "all")], []
+
+
+def _glue_folder(env) -> Path | None:
+    folder = getattr(getattr(env, "mystnb_config", None), "output_folder", None)
+    return Path(folder) if folder and Path(folder).is_dir() else None
+
+
+def _glued(env) -> dict:
+    folder = _glue_folder(env)
+    return C.read_glue(folder) if folder else {}
+
+
+def _tally_text(claims: list[C.Claim], glued: dict) -> str:
+    t = C.tally(claims, glued)
+    counts = ", ".join(f"{n} {v}" for v, n in t["counts"].items() if n)
+    return f"{t['claims']} claims: {counts}; they rest on {t['rules']} rules over {t['experiments']} distinct experiments"
+
+
+def _resolve(app, doctree, docname):
+    """Fill every verdict placeholder with the verdict this build's numbers give (all labs have run by now)."""
+    found = list(doctree.findall(pending_verdict))
+    if not found:
+        return
+    registry, glued = _registry(app.env), _glued(app.env)
+    for node in found:
+        if node.get("tally"):
+            text, classes = _tally_text(list(registry.values()), glued), ["claims-tally"]
+        else:
+            d = C.decide(registry[node["claim"]], glued)
+            text = d.label
+            classes = ["verdict", "verdict-" + (d.verdict or "not-measured").replace(" ", "-")]
+        node.replace_self(nodes.inline(text, text, classes=classes))
 
 
 class _MystDirective(SphinxDirective):
@@ -89,7 +161,9 @@ class ClaimDirective(_MystDirective):
         _use(self.env, claim.id)
         lines = [f"**Claim ({claim.section}):** {claim.claim}", "",
                  f"**Measured:** {claim.experiment} Evidence: {_evidence(claim)}.", "",
-                 f"**Verdict: {claim.label}.** {C.render_why(claim.why)}"]
+                 f"**Verdict: {{verdict}}`{claim.id}`.** {C.render_why(claim.why)}"]
+        if claim.rule:
+            lines += ["", "```{admonition} How this verdict is decided", ":class: dropdown", _rule_text(claim), "```"]
         return self._parse(lines)
 
 
@@ -114,7 +188,7 @@ class ClaimsTableDirective(_MystDirective):
             where = "" if c.page == here else f" ({{doc}}`{c.page}`)"
             lines += [f"* - {_cell(c.claim)} *({c.section})*",
                       f"  - {_cell(_evidence(c))}",
-                      f"  - **{c.label}**. {_cell(C.render_why(c.why))}{where}"]
+                      f"  - **{{verdict}}`{c.id}`**. {_cell(C.render_why(c.why))}{where}"]
         lines.append("```")
         return self._parse(lines)
 
@@ -134,10 +208,14 @@ def _merge(app, env, docnames, other):
 
 def _check(app, env):
     registry = _registry(env)
-    folder = getattr(getattr(env, "mystnb_config", None), "output_folder", None)
-    if folder and Path(folder).is_dir():
-        for problem in C.check_against(list(registry.values()), C.read_glue(folder)):
+    if _glue_folder(env):
+        glued = _glued(env)
+        for problem in C.check_against(list(registry.values()), glued):
             logger.warning(f"claims registry: {problem}", type="ragft", subtype="claims")
+        for claim_id, d in C.decide_all(registry.values(), glued).items():
+            if d.verdict is None:
+                logger.warning(f"claims registry: {claim_id}: {d.label}; its page shows that instead of a verdict",
+                               type="ragft", subtype="claims")
     used = getattr(env, "ragft_claims_used", {})
     pages = {doc.rsplit("/", 1)[-1]: ids for doc, ids in used.items() if doc.startswith("chapters/")}
     for claim in registry.values():
@@ -147,11 +225,20 @@ def _check(app, env):
                            type="ragft", subtype="claims")
 
 
+def _outdated(app, env, added, changed, removed):
+    """Pages that show verdicts are written again on every build: a lab that reran may have moved one."""
+    return sorted(doc for doc, ids in getattr(env, "ragft_claims_used", {}).items() if ids and doc not in removed)
+
+
 def setup(app):
+    app.add_node(pending_verdict)
     app.add_role("verdict", VerdictRole())
+    app.add_role("claims-tally", TallyRole())
     app.add_directive("claim", ClaimDirective)
     app.add_directive("claims-table", ClaimsTableDirective)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
     app.connect("env-check-consistency", _check)
-    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}
+    app.connect("env-get-outdated", _outdated)
+    app.connect("doctree-resolved", _resolve)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True, "env_version": 2}

@@ -142,21 +142,27 @@ def _glue_image(glue_dir: Path, lab: str, key: str) -> str:
     return f"data:image/png;base64,{png}"
 
 
+def _verdict_class(decision: C.Decision) -> str:
+    return "verdict verdict-" + (decision.verdict or "not-measured").replace(" ", "-")
+
+
 def _claim_slide(claim: C.Claim, glued: dict) -> str:
     evidence = "".join(f"<li>{inline(e)}</li>" for e in C.evidence_text(claim, glued))
+    decision = C.decide(claim, glued)
     return (f'<section class="claim-slide">\n<p class="section">{html.escape(claim.section)}</p>\n'
             f'<h3>{inline(claim.claim)}</h3>\n'
-            f'<p class="verdict verdict-{claim.verdict.replace(" ", "-")}">Verdict: {html.escape(claim.label)}</p>\n'
+            f'<p class="{_verdict_class(decision)}">Verdict: {html.escape(decision.label)}</p>\n'
             f'<p class="why">{inline(C.why_with_values(claim.why, glued))}</p>\n'
             + (f'<ul class="evidence">{evidence}</ul>\n' if evidence else "")
             + f'<aside class="notes">Measured: {inline(claim.experiment)}</aside>\n</section>')
 
 
-def _table_slides(ids: list[str], registry: dict[str, C.Claim]) -> list[str]:
+def _table_slides(ids: list[str], registry: dict[str, C.Claim], glued: dict) -> list[str]:
     slides = []
+    decided = {i: C.decide(registry[i], glued) for i in ids}
     for start in range(0, len(ids), CLAIMS_PER_TABLE_SLIDE):
-        rows = "".join(f'<tr><td>{inline(registry[i].claim)}</td><td class="verdict verdict-'
-                       f'{registry[i].verdict.replace(" ", "-")}">{html.escape(registry[i].label)}</td></tr>'
+        rows = "".join(f'<tr><td>{inline(registry[i].claim)}</td><td class="{_verdict_class(decided[i])}">'
+                       f'{html.escape(decided[i].label)}</td></tr>'
                        for i in ids[start:start + CLAIMS_PER_TABLE_SLIDE])
         slides.append(f'<section class="claims-table"><table><tr><th>Claim</th><th>Verdict</th></tr>{rows}</table>'
                       "</section>")
@@ -177,7 +183,7 @@ def render(deck: Deck, registry: dict[str, C.Claim], glued: dict, glue_dir: Path
                           f'alt="{html.escape(item.alt)}"><p class="caption">{caption}</p>'
                           f'<aside class="notes">{html.escape(item.alt)}</aside></section>')
         elif isinstance(item, list):
-            slides += _table_slides(item, registry)
+            slides += _table_slides(item, registry, glued)
         else:
             slides.append(_claim_slide(registry[item], glued))
     body = "\n".join(slides)
@@ -196,6 +202,7 @@ def render(deck: Deck, registry: dict[str, C.Claim], glued: dict, glue_dir: Path
 .reveal img {{ max-height: 520px; max-width: 100%; }}
 .reveal .verdict {{ font-weight: bold; }} .verdict-confirmed {{ color: #1a7f37; }}
 .verdict-nuanced {{ color: #9a6700; }} .verdict-contradicted {{ color: #cf222e; }} .verdict-not-testable {{ color: #57606a; }}
+.verdict-inconclusive {{ color: #57606a; }} .verdict-not-measured {{ color: #cf222e; }}
 .reveal .claims-table table {{ font-size: 0.85em; }}
 </style>
 </head>

@@ -39,7 +39,7 @@ def test_every_section_of_the_article_has_claims_with_verdicts():
     assert sections == set(C.SECTIONS), f"sections without a claim: {set(C.SECTIONS) - sections}"
     assert len(REGISTRY) >= 30
     for c in REGISTRY:
-        assert c.verdict in C.VERDICTS and c.why
+        assert c.why and (c.rule is not None) != (c.verdict == "not testable"), c.id  # a rule, or not testable
         assert c.evidence or c.verdict == "not testable", c.id
 
 
@@ -92,6 +92,13 @@ def write(tmp_path, body: str) -> Path:
 
 
 GOOD = """\
+    [rule.launch]
+    experiment = "one-off compute"
+    confirmed = ["04_cost::cost_oneoff_ratio >= 2"]
+    nuanced = ["04_cost::cost_oneoff_ratio > 1"]
+    contradicted = ["04_cost::cost_oneoff_ratio <= 1"]
+    why = "One timing: a factor of 2 or more."
+
     [[claim]]
     id = "cost-launch"
     section = "Cost"
@@ -99,60 +106,144 @@ GOOD = """\
     experiment = "Lab 4 times both."
     page = "06_cost"
     evidence = [{ label = "ratio", ref = "04_cost::cost_oneoff_ratio:.0f" }]
-    holds = ["04_cost::cost_oneoff_ratio > 1"]
-    computed = "04_cost::cost_start_verdict"
-    verdict = "confirmed"
+    rule = "launch"
+    qualifier = "only just"
     why = "Training took [[04_cost::cost_oneoff_ratio:.0f]] times the compute."
     """
 
 
 def test_a_good_claim_loads_and_renders(tmp_path):
     (claim,) = C.load_claims(write(tmp_path, GOOD))
-    assert claim.label == "confirmed" and claim.computed.key == "cost_start_verdict"
+    assert claim.rule.name == "launch" and claim.rule.experiments == ("one-off compute",) and claim.verdict == ""
     assert C.render_why(claim.why) == "Training took {glue:text}`../labs/04_cost.ipynb::cost_oneoff_ratio:.0f` times the compute."
     assert [str(r) for r in claim.refs()][-1] == "04_cost::cost_oneoff_ratio:.0f"
+    assert claim.rule.describe().startswith("confirmed if 04_cost::cost_oneoff_ratio >= 2; nuanced if")
 
 
 @pytest.mark.parametrize("change, message", [
     (('id = "cost-launch"', 'id = "Cost Launch"'), "kebab-case"),
     (('section = "Cost"', 'section = "Costs"'), "not one of the article's"),
-    (('verdict = "confirmed"', 'verdict = "true"'), "must be one of"),
+    (('rule = "launch"', 'rule = "launch"\nverdict = "confirmed"'), "takes its verdict from it"),
+    (('rule = "launch"', 'verdict = "confirmed"'), "name the rule its verdict follows"),
+    (('rule = "launch"', 'rule = "lunch"'), "is not defined"),
     (('page = "06_cost"', 'page = "cost"'), "is not a chapter"),
     (('evidence = [{ label = "ratio", ref = "04_cost::cost_oneoff_ratio:.0f" }]', 'evidence = []'), "needs evidence"),
     (('ref = "04_cost::cost_oneoff_ratio:.0f"', 'ref = "cost_oneoff_ratio"'), "is not a reference"),
-    (('"04_cost::cost_oneoff_ratio > 1"', '"04_cost::cost_oneoff_ratio is big"'), "is not a condition"),
+    (('"04_cost::cost_oneoff_ratio >= 2"', '"04_cost::cost_oneoff_ratio is big"'), "is not a condition"),
+    (('contradicted = ["04_cost::cost_oneoff_ratio <= 1"]\n', ''), "missing 'contradicted'"),
+    (('nuanced = ["04_cost::cost_oneoff_ratio > 1"]\n', ''), "a qualifier is printed only after 'nuanced'"),
+    (('confirmed = ["04_cost::cost_oneoff_ratio >= 2"]', 'confirmed = "04_cost::cost_oneoff_ratio >= 2"'), "write a list"),
+    (('why = "One', 'colour = "red"\nwhy = "One'), "unknown field"),
     (("times the compute", "times the compute, 15 times"), "types a measured figure"),
-    (('why = "', 'colour = "red"\nwhy = "'), "unknown field"),
+    (('rule = "launch"', 'rule = "launch"\nholds = []'), "became rules"),
+    (('why = "Training', 'colour = "red"\nwhy = "Training'), "unknown field"),
 ])
 def test_a_bad_claim_is_refused_with_the_fix(tmp_path, change, message):
+    assert change[0] in GOOD, change[0]
     with pytest.raises(C.ClaimsError, match=message):
-        C.load_claims(write(tmp_path, GOOD.replace(*change)))
+        C.load_claims(write(tmp_path, GOOD.replace(*change, 1)))
+
+
+def test_a_rule_nobody_names_and_a_claim_without_rule_are_refused(tmp_path):
+    with pytest.raises(C.ClaimsError, match="named by no claim"):
+        C.load_claims(write(tmp_path, GOOD.replace('rule = "launch"\n    qualifier = "only just"\n',
+                                                   'verdict = "not testable"\n')))
 
 
 def test_duplicates_and_order_are_refused(tmp_path):
+    claim = GOOD[GOOD.index("    [[claim]]"):]
     with pytest.raises(C.ClaimsError, match="appears twice"):
-        C.load_claims(write(tmp_path, GOOD + "\n" + GOOD))
-    earlier = GOOD.replace('id = "cost-launch"', 'id = "qa-x"').replace('section = "Cost"', 'section = "Quick answer"')
+        C.load_claims(write(tmp_path, GOOD + "\n" + claim))
+    earlier = claim.replace('id = "cost-launch"', 'id = "qa-x"').replace('section = "Cost"', 'section = "Quick answer"')
     with pytest.raises(C.ClaimsError, match="article's order"):
         C.load_claims(write(tmp_path, GOOD + "\n" + earlier))
 
 
-def test_check_against_catches_a_changed_measurement(tmp_path):
+def test_a_fake_build_produces_each_verdict(tmp_path):
+    (claim,) = C.load_claims(write(tmp_path, GOOD))
+    key = ("04_cost", "cost_oneoff_ratio")
+    said = {ratio: C.decide(claim, {key: ratio}) for ratio in (16.0, 1.5, 0.8)}
+    assert [said[r].verdict for r in (16.0, 1.5, 0.8)] == ["confirmed", "nuanced", "contradicted"]
+    assert said[1.5].label == "nuanced, only just" and said[16.0].label == "confirmed"  # a qualifier only on nuanced
+    assert [str(c) for c in said[16.0].met] == ["04_cost::cost_oneoff_ratio >= 2"]
+    missing = C.decide(claim, {})
+    assert missing.verdict is None and "Lab 4 did not run" in missing.label
+    assert C.decide(claim, {key: "fast"}).verdict is None  # text where a number belongs: not a verdict
+    body = GOOD.replace('nuanced = ["04_cost::cost_oneoff_ratio > 1"]\n', "").replace('qualifier = "only just"\n', "")
+    (gap,) = C.load_claims(write(tmp_path, body))
+    assert C.decide(gap, {key: 1.5}).label == "inconclusive"  # no line crossed
+    (part,) = C.load_claims(write(tmp_path, GOOD.replace('rule = "launch"', 'rule = "launch"\nuntested = "people\'s time"')))
+    assert C.decide(part, {key: 16.0}).label == "nuanced, only just"  # confirmed only in part
+
+
+def test_conditions_compare_two_values_and_groups_are_alternatives(tmp_path):
+    body = GOOD.replace('confirmed = ["04_cost::cost_oneoff_ratio >= 2"]',
+                        'confirmed = [["04_cost::cost_oneoff_ratio > 04_cost::cost_line"], ["04_cost::cost_oneoff_ratio >= 100"]]')
+    (claim,) = C.load_claims(write(tmp_path, body))
+    assert C.decide(claim, {("04_cost", "cost_oneoff_ratio"): 5.0, ("04_cost", "cost_line"): 4.0}).verdict == "confirmed"
+    assert C.decide(claim, {("04_cost", "cost_oneoff_ratio"): 5.0, ("04_cost", "cost_line"): 6.0}).verdict == "nuanced"
+    assert C.decide(claim, {("04_cost", "cost_oneoff_ratio"): 150.0, ("04_cost", "cost_line"): 200.0}).verdict == "confirmed"
+    assert C.decide(claim, {("04_cost", "cost_oneoff_ratio"): 5.0}).verdict is None  # the line itself is missing
+
+
+def _reachable(rule: C.Rule) -> set[str]:
+    """Every verdict some assignment of the rule's values gives: candidate values around each line, all combinations."""
+    import itertools
+
+    refs = list(dict.fromkeys((r.lab, r.key) for r in rule.refs()))
+    lines = {ref: {0.0, 1.0, 2.0, 3.0} for ref in refs}  # small values, ordered, for lines between two values
+    for clause in rule.clauses.values():
+        for group in clause:
+            for c in group:
+                if c.other is None:
+                    lines[(c.ref.lab, c.ref.key)] |= {c.value + d for d in (-1, -0.5, 0, 0.5, 1)}
+    seen = set()
+    claim = C.Claim(id="x", section="Cost", claim="", experiment="", page="06_cost", why="", rule=rule)
+    for values in itertools.product(*(sorted(lines[r]) for r in refs)):
+        seen.add(C.decide(claim, dict(zip(refs, values))).verdict)
+    return seen
+
+
+@pytest.mark.parametrize("rule", sorted({c.rule.name: c.rule for c in REGISTRY if c.rule}.values(), key=lambda r: r.name),
+                         ids=lambda r: r.name)
+def test_every_rule_of_the_registry_can_give_each_of_its_verdicts(rule):
+    """Pre-registered means both ways: a fake build can confirm and contradict every claim (and give the nuanced
+    verdict where the rule has one), so no verdict is fixed by construction."""
+    reachable = _reachable(rule)
+    assert {"confirmed", "contradicted"} <= reachable, (rule.name, reachable)
+    assert "nuanced" not in rule.clauses or "nuanced" in reachable, (rule.name, reachable)
+
+
+def test_qualifiers_sit_only_on_claims_that_can_be_nuanced():
+    for c in REGISTRY:
+        if c.qualifier:
+            assert c.rule and ("nuanced" in c.rule.clauses or c.untested), c.id
+
+
+def test_check_against_catches_a_renamed_or_textual_value(tmp_path):
     claims = C.load_claims(write(tmp_path, GOOD))
-    ok = {("04_cost", "cost_oneoff_ratio"): 15.2, ("04_cost", "cost_start_verdict"): "confirmed, for compute"}
-    assert C.check_against(claims, ok) == []
-    flipped = {**ok, ("04_cost", "cost_oneoff_ratio"): 0.8}
-    assert "measured 0.8" in C.check_against(claims, flipped)[0]
-    for said in ("contradicted", "not confirmed", "confirmedly"):
-        problems = C.check_against(claims, {**ok, ("04_cost", "cost_start_verdict"): said})
-        assert len(problems) == 1 and "revise the verdict" in problems[0], said
+    assert C.check_against(claims, {("04_cost", "cost_oneoff_ratio"): 15.2}) == []
+    problems = C.check_against(claims, {("04_cost", "cost_oneoff_ratio"): "fast"})
+    assert len(problems) == 1 and "not a number" in problems[0]
+    assert "not a number" in C.check_against(claims, {("04_cost", "other_key"): 1})[0]  # lab 04 ran, key gone
     assert C.check_against(claims, {("03_compare", "x"): 1}) == []  # lab 04 not built: nothing to compare
 
 
-def test_computed_verdict_reads_only_whole_verdicts():
-    assert C.computed_verdict("confirmed: with the filter inside") == "confirmed"
-    assert C.computed_verdict("not testable here") == "not testable"
-    assert C.computed_verdict("not confirmed") is None and C.computed_verdict(None) is None
+def test_explain_prints_the_rule_and_the_verdict_on_a_labs_numbers(tmp_path):
+    path = write(tmp_path, GOOD)
+    text = C.explain("cost-launch", "04_cost", {"cost_oneoff_ratio": 16.4}, glue_dir=tmp_path / "none", path=path)
+    assert "rule 'launch'" in text and "now 16.4" in text and text.endswith("verdict on these numbers: confirmed")
+    with pytest.raises(C.ClaimsError, match="no claim"):
+        C.explain("nope", "04_cost", {}, path=path)
+
+
+def test_tally_counts_verdicts_and_distinct_experiments(tmp_path):
+    claims = C.load_claims(write(tmp_path, GOOD))
+    t = C.tally(claims, {("04_cost", "cost_oneoff_ratio"): 0.5})
+    assert t["counts"]["contradicted"] == 1 and t["rules"] == 1 and t["experiments"] == 1
+    real = C.tally(REGISTRY, {})
+    assert real["counts"]["not measured"] == sum(c.rule is not None for c in REGISTRY)
+    assert real["experiments"] < real["rules"] < len(REGISTRY)
 
 
 def test_read_glue_parses_values(tmp_path):
@@ -173,9 +264,10 @@ def test_glued_keys_reads_loops_and_literals(tmp_path):
     assert C.glued_keys(nb) == {"a_one", "b_two", "c_{name}_x"}
 
 
-def test_the_book_extension_warns_when_a_rerun_overturns_a_verdict(tmp_path, monkeypatch):
-    """_ext/claims.py, at the end of reading: a broken condition and a claim its page never shows are warnings
-    (and the -W build turns warnings into a failure)."""
+def test_the_book_extension_warns_about_values_it_cannot_decide_on(tmp_path, monkeypatch):
+    """_ext/claims.py, at the end of reading: a value that is not a number, a claim whose lab did not run and a
+    claim its page never shows are warnings (the -W build fails, every page still written); a rerun that moves
+    a verdict is not."""
     import importlib.util
     import json
     from types import SimpleNamespace
@@ -188,10 +280,12 @@ def test_the_book_extension_warns_when_a_rerun_overturns_a_verdict(tmp_path, mon
     glue_dir = tmp_path / "build" / "labs"
     glue_dir.mkdir(parents=True)
 
-    def run(ratio, verdict, shown):
-        (glue_dir / "04_cost.glue.json").write_text(json.dumps({
-            "cost_oneoff_ratio": {"data": {"text/plain": repr(ratio)}},
-            "cost_start_verdict": {"data": {"text/plain": repr(verdict)}}}))
+    def run(glued, shown):
+        for f in glue_dir.glob("*.json"):
+            f.unlink()
+        if glued is not None:
+            (glue_dir / "04_cost.glue.json").write_text(json.dumps(
+                {k: {"data": {"text/plain": repr(v)}} for k, v in glued.items()}))
         env = SimpleNamespace(srcdir=str(tmp_path), mystnb_config=SimpleNamespace(output_folder=str(glue_dir.parent)),
                               ragft_claims_used={"chapters/06_cost": shown})
         warnings = []
@@ -199,7 +293,8 @@ def test_the_book_extension_warns_when_a_rerun_overturns_a_verdict(tmp_path, mon
         ext._check(None, env)
         return warnings
 
-    assert run(15.0, "confirmed", {"cost-launch"}) == []
-    assert "measured 0.8" in run(0.8, "confirmed", {"cost-launch"})[0]
-    assert "computed 'contradicted'" in run(15.0, "contradicted", {"cost-launch"})[0]
-    assert "never shows its verdict" in run(15.0, "confirmed", set())[0]
+    assert run({"cost_oneoff_ratio": 15.0}, {"cost-launch"}) == []
+    assert run({"cost_oneoff_ratio": 0.8}, {"cost-launch"}) == []  # the verdict moves to contradicted: no failure
+    assert "not a number" in run({"cost_oneoff_ratio": "fast"}, {"cost-launch"})[0]
+    assert "Lab 4 did not run" in run(None, {"cost-launch"})[0]
+    assert "never shows its verdict" in run({"cost_oneoff_ratio": 15.0}, set())[0]

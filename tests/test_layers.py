@@ -122,7 +122,7 @@ KNOWN_LONG = {
     "ragft.rag.pipeline": 682,
     "ragft.perf.ann": 674,
     "ragft.finetune.train": 639,
-    "ragft.advise": 482,
+    "ragft.advise": 481,
     "ragft.models": 427,  # loading, caching and running the two models; divergence() could move out
     "ragft.outputs": 479,
 }

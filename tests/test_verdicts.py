@@ -68,24 +68,7 @@ def test_format_cost_words(ci, words):
     assert V.format_cost_words({"ci95": ci}) == words
 
 
-def test_format_verdict_can_come_out_each_way():
-    assert V.format_verdict(0.4, (0.0, 0.1)) == "contradicted"  # no format: whatever the accuracy
-    assert V.format_verdict(0.9, (-0.1, 0.05)) == "confirmed"
-    assert V.format_verdict(0.9, (-0.2, -0.01)) == "nuanced"
-
-
 def test_additive_words():
     assert V.additive_words((-0.3, -0.05)) == "they overlap or interfere"
     assert V.additive_words((0.02, 0.2)) == "they reinforce each other"
     assert V.additive_words((-0.1, 0.1)) == "they add up"
-
-
-def test_hybrid_verdict_can_come_out_each_way():
-    up, tie, down = (0.02, 0.2), (-0.1, 0.1), (-0.3, -0.02)
-    assert V.hybrid_verdict("confirmed", {1: up, 3: up}, tie) == "confirmed"
-    assert V.hybrid_verdict("confirmed", {1: tie, 3: up}, tie) == "nuanced"  # the gain only with 3 documents
-    assert V.hybrid_verdict("confirmed", {1: up, 3: up}, down) == "nuanced"  # the knowledge hybrid hurts
-    assert V.hybrid_verdict("contradicted", {1: tie, 3: down}, tie) == "contradicted"
-    assert V.hybrid_verdict("contradicted", {1: tie, 3: up}, tie) == "nuanced"
-    with pytest.raises(ValueError, match="k = 1"):
-        V.hybrid_verdict("confirmed", {3: up}, tie)

@@ -31,6 +31,9 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from . import claims as C
+from . import config
+
 RECOMMENDATIONS = ("rag", "fine-tuning", "hybrid", "prompting")
 #: the claims of the registry the rules rest on (tests check that each exists)
 CLAIMS = {
@@ -147,9 +150,6 @@ class Evidence:
 
     @classmethod
     def load(cls, results: str | Path | None = None, glue: str | Path | None = None) -> Evidence:
-        from . import claims as C
-        from . import config
-
         ev = cls()
         try:
             ev.claims = C.by_id(C.load_claims())
@@ -183,8 +183,6 @@ class Evidence:
         return ev
 
     def claim_evidence(self, claim_id: str) -> list[str]:
-        from . import claims as C
-
         claim = self.claims.get(claim_id)
         if claim is None:
             return []
@@ -195,14 +193,15 @@ class Evidence:
         return C.evidence_text(claim, self.glued)
 
     def verdict(self, claim_id: str) -> str:
+        """By the claim's rule on the build's numbers (a verdict is computed, never typed)."""
         claim = self.claims.get(claim_id)
-        return claim.label if claim else ""
+        if claim is None or not (claim.rule is None or self.glued):
+            return "computed by the book build (`make book`)" if claim else ""
+        return C.decide(claim, self.glued).label
 
 
 def read_results(path: Path, flag: str = "--results") -> dict[str, Any]:
     """A comparison's ``results.json``, or :class:`AdviceError` naming the file, what is wrong and the fix."""
-    from . import config
-
     where = f"{flag} {config.display_path(path)}"
     fix = "give the results.json written by `ragft compare --out FOLDER` (or run it again to rewrite the file)"
     try:

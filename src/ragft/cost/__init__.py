@@ -274,6 +274,18 @@ def break_even(profiles: dict[str, SystemProfile], prices: Prices, *, updates_pe
     return rows
 
 
+def ft_cheaper_above(rows: Sequence[dict[str, Any]], updates_per_month: float, *, ft: str = "ft", rag: str = "rag") -> float:
+    """The traffic (questions a day) above which ``ft`` costs less than ``rag`` at one update frequency, from the
+    rows of :func:`break_even`: ``0.0`` when it is cheaper at any volume, ``inf`` when it never is (its answers
+    cost as much or more). The number the claims registry's cost rule reads."""
+    for r in rows:
+        if r["updates_per_month"] == updates_per_month and {r["cheaper_above"], r["than"]} == {ft, rag}:
+            if r["cheaper_above"] == ft:
+                return 0.0 if r["always"] else float(r["queries_per_day"])
+            return math.inf  # rag is cheaper per answer: ft is never cheaper at high traffic
+    return math.inf  # the same cost per answer: the lines never cross
+
+
 def cost_report(data: dict[str, Any], prices: Prices, *, queries_per_day: float = 1000, updates_per_month: float = 4,
                 months: float = 12, systems: Sequence[str] | None = None) -> dict[str, Any]:
     """The JSON ``ragft cost`` prints: prices, per-system profile and totals, break-even points."""

@@ -22,9 +22,9 @@ from .evaluate import (
 from .formatting import FORMAT_SYSTEM, adherence, answer_line, format_prompt, format_rag_examples
 from .raft import RAFT_DEFAULTS, RaftExample, raft_examples
 from .reading import DISTRACTOR_COUNTS, ReadingItem, distractor_passages, oracle_passages, reading_items
-from .verdicts import additive_words, format_cost_words, format_verdict, hybrid_verdict
+from .verdicts import additive_words, format_cost_words
 
 __all__ = ["ADDITIVE_ROWS", "DISTRACTOR_COUNTS", "FORMAT_SYSTEM", "RAFT_DEFAULTS", "RaftExample", "ReadingItem",
-           "additive_table", "additive_words", "format_cost_words", "format_verdict", "hybrid_verdict", "adherence", "by_position", "answer_line", "curve_differences", "distractor_passages", "format_prompt",
+           "additive_table", "additive_words", "format_cost_words", "adherence", "by_position", "answer_line", "curve_differences", "distractor_passages", "format_prompt",
            "format_rag_examples", "holds_answer", "oracle_passages", "plot_reading_curves", "raft_examples", "reading_curve",
            "reading_items"]

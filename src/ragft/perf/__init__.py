@@ -22,7 +22,16 @@ from .ann import (
     run_scaling,
     synthetic_vectors,
 )
-from .latency import PARTS, latency_breakdown, plot_latency, summarize_latency, throughput, time_answer
+from .latency import (
+    PARTS,
+    latency_breakdown,
+    paired_latency,
+    plot_latency,
+    retrieval_share_of_delay,
+    summarize_latency,
+    throughput,
+    time_answer,
+)
 
 __all__ = [
     "KINDS",
@@ -32,8 +41,10 @@ __all__ = [
     "course_base_vectors",
     "course_query_vectors",
     "latency_breakdown",
+    "paired_latency",
     "plot_latency",
     "plot_scaling",
+    "retrieval_share_of_delay",
     "rows_table",
     "run_scaling",
     "summarize_latency",

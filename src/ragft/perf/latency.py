@@ -17,6 +17,7 @@ library's own loop. Time to first token = retrieval parts + prefill.
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 from collections.abc import Sequence
@@ -139,6 +140,40 @@ def latency_breakdown(systems: Sequence[str] = SYSTEMS, *, n_questions: int = 8,
             bar.update()
     bar.close()
     return rows
+
+
+def _totals(rows: Sequence[dict[str, Any]], system: str) -> dict[str, float]:
+    out = {r["id"]: float(r["total_ms"]) for r in rows if r["system"] == system}
+    if not out:
+        raise ValueError(f"no rows for system {system!r}; time it with latency_breakdown(({system!r}, ...))")
+    return out
+
+
+def paired_latency(rows: Sequence[dict[str, Any]], a: str, b: str, *, prefix: str = "diff_ms", seed: int = 0) -> dict[str, float]:
+    """The paired difference of answer time, ``a - b`` in ms per question, over the questions both answered:
+    ``{prefix: mean, prefix_lo: low, prefix_hi: high}`` (the 95% bootstrap interval of
+    :func:`ragft.metrics.compare_paired`, the same rule as for accuracy)."""
+    from ..metrics import compare_paired
+
+    ta, tb = _totals(rows, a), _totals(rows, b)
+    ids = [i for i in ta if i in tb]
+    if not ids:
+        raise ValueError(f"{a!r} and {b!r} answered no question in common; time both on the same questions")
+    d = compare_paired([ta[i] for i in ids], [tb[i] for i in ids], seed=seed)
+    return {prefix: float(d["diff"]), f"{prefix}_lo": float(d["ci"][0]), f"{prefix}_hi": float(d["ci"][1])}
+
+
+def retrieval_share_of_delay(rows: Sequence[dict[str, Any]], rag: str = "rag", closed_book: str = "closed_book") -> float:
+    """How much of RAG's extra time over closed book is the search (embedding the question + searching):
+    mean retrieval ms / mean (RAG - closed book) ms over the questions both answered; ``nan`` when RAG is not
+    slower (there is no delay to explain)."""
+    retrieval = {r["id"]: float(r["embed_ms"] + r["search_ms"]) for r in rows if r["system"] == rag}
+    tr, tc = _totals(rows, rag), _totals(rows, closed_book)
+    ids = [i for i in tr if i in tc]
+    delay = sum(tr[i] - tc[i] for i in ids) / len(ids) if ids else 0.0
+    if delay <= 0:
+        return math.nan
+    return sum(retrieval[i] for i in ids) / len(ids) / delay
 
 
 def summarize_latency(rows: Sequence[dict[str, Any]]):

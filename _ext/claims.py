@@ -70,7 +70,7 @@ def _rule_text(claim: C.Claim) -> str:
             continue
         groups = [" and ".join(_condition_text(c) for c in group) for group in rule.clauses[verdict]]
         parts.append(f"*{verdict}* if " + " **or** ".join(groups))
-    text = (f"Rule `{rule.name}`, written in `data/claims.toml` before the labs ran, tried in the order "
+    text = (f"Rule `{rule.name}`, fixed in `data/claims.toml` before this build's labs ran, tried in the order "
             f"contradicted, confirmed, nuanced: " + "; ".join(parts) + "; otherwise *inconclusive*.")
     if rule.why:
         text += f" {rule.why}"

@@ -197,3 +197,19 @@ def test_cli_bad_price_file(results_file, tmp_path, capsys):
     bad.write_text("cpu_hour = -0.1\ngpu_hour = 1\ninput_per_million = 1\noutput_per_million = 1\n")
     assert main(["cost", "--results", str(results_file), "--prices", str(bad)]) == 2
     assert "negative" in capsys.readouterr().err
+
+
+def test_ft_cheaper_above_reads_the_break_even_rows():
+    rows = [{"cheaper_above": "ft", "than": "rag", "updates_per_month": 0, "queries_per_day": 4.0, "always": False},
+            {"cheaper_above": "ft", "than": "rag", "updates_per_month": 1, "queries_per_day": 0.0, "always": True},
+            {"cheaper_above": "rag", "than": "ft", "updates_per_month": 4, "queries_per_day": 9.0, "always": False}]
+    assert cost.ft_cheaper_above(rows, 0) == 4.0
+    assert cost.ft_cheaper_above(rows, 1) == 0.0  # cheaper at any volume
+    assert cost.ft_cheaper_above(rows, 4) == math.inf  # RAG is cheaper per answer: never
+    assert cost.ft_cheaper_above(rows, 30) == math.inf  # the lines never cross
+
+
+def test_per_correct_spreads_the_bill_over_the_right_answers():
+    assert cost.per_correct(10.0, 0.5) == 20.0 and cost.per_correct(10.0, 0.0) == math.inf
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        cost.per_correct(10.0, 45.0)  # points, not a share

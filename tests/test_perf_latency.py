@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from ragft import perf
@@ -40,3 +42,21 @@ def test_time_answer_forces_the_same_answer_length():
     assert short["new_tokens"] == long["new_tokens"] == 5
     assert long["prompt_tokens"] > short["prompt_tokens"] + 50  # the chat template adds the same system turn to both
     assert short["prefill_ms"] > 0 and short["decode_ms"] >= 0
+
+
+def _row(system, qid, total, embed=0.0, search=0.0):
+    return {"system": system, "id": qid, "total_ms": total, "embed_ms": embed, "search_ms": search}
+
+
+def test_paired_latency_and_the_share_of_the_delay_the_search_takes():
+    from ragft import perf
+
+    rows = ([_row("closed_book", i, 100.0) for i in range(30)] + [_row("rag", i, 150.0 + i % 3, 5.0, 5.0) for i in range(30)]
+            + [_row("ft", i, 90.0) for i in range(30)])
+    d = perf.paired_latency(rows, "ft", "rag", prefix="x")
+    assert set(d) == {"x", "x_lo", "x_hi"} and d["x_lo"] <= d["x"] <= d["x_hi"] < 0  # ft faster on every question
+    assert abs(perf.retrieval_share_of_delay(rows) - 10.0 / 51.0) < 1e-9  # 10 ms of search in a 51 ms delay
+    slower_cb = [_row("closed_book", i, 500.0) for i in range(30)] + [r for r in rows if r["system"] == "rag"]
+    assert math.isnan(perf.retrieval_share_of_delay(slower_cb))  # no delay to explain
+    with pytest.raises(ValueError, match="no rows for system 'raft'"):
+        perf.paired_latency(rows, "raft", "rag")

@@ -102,7 +102,7 @@ def explain(claim_id: str, lab: str, values: Mapping[str, Any], *, glue_dir: str
     decision = decide(claim, glued)
     lines = [f"claim {claim.id}: {claim.claim}"]
     if claim.rule:
-        lines.append(f"rule {claim.rule.name!r} (written before the run): {claim.rule.describe()}")
+        lines.append(f"rule {claim.rule.name!r} (fixed in data/claims.toml before this run): {claim.rule.describe()}")
         if decision.met:
             def now(c: Condition) -> str:
                 v = format_value(glued[(c.ref.lab, c.ref.key)], "g")

@@ -286,6 +286,14 @@ def ft_cheaper_above(rows: Sequence[dict[str, Any]], updates_per_month: float, *
     return math.inf  # the same cost per answer: the lines never cross
 
 
+def per_correct(total: float, accuracy: float) -> float:
+    """What one right answer costs: ``total`` spread over the share of answers that are right (``inf`` when none
+    is). Systems that are not equally right are compared this way, not per answer."""
+    if not 0.0 <= accuracy <= 1.0:
+        raise ValueError(f"accuracy must be a share between 0 and 1, got {accuracy}")
+    return math.inf if accuracy == 0 else total / accuracy
+
+
 def cost_report(data: dict[str, Any], prices: Prices, *, queries_per_day: float = 1000, updates_per_month: float = 4,
                 months: float = 12, systems: Sequence[str] | None = None) -> dict[str, Any]:
     """The JSON ``ragft cost`` prints: prices, per-system profile and totals, break-even points."""

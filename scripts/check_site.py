@@ -40,7 +40,7 @@ VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, 
 #: links no page may hold: launch buttons and the placeholder repository the course once named
 FORBIDDEN_LINKS = ("mybinder.org", "colab.research.google.com", "github.com/ragft-course")
 #: text that means a value was not pasted, or an error was pasted instead
-BAD_PASTE = re.compile(r"Traceback|\w+Error\b|<Figure size \d|<matplotlib\.|(?<![\w.])(nan|NaN)(?!\w)|not run in this build")
+BAD_PASTE = re.compile(r"Traceback|\w+Error\b|<Figure size \d|<matplotlib\.|(?<![\w.])(nan|NaN)(?!\w)|not run in this build|not measured in this build")
 SEARCH_WORD = "retrieval"
 
 

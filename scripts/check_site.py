@@ -166,7 +166,8 @@ _PAGE_FACTS = """() => {
     title: (article && article.querySelector('h1')) ? article.querySelector('h1').innerText.trim() : '',
     textLength: article ? article.innerText.trim().length : 0,
     hrefs: [...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href')),
-    pasted: pasted.map(e => e.innerText.trim()),
+    // a value inside a folded box (a claim's rule) is hidden, so innerText is empty: read what it holds
+    pasted: pasted.map(e => e.innerText.trim() || e.textContent.trim()),
     overflow: document.documentElement.scrollWidth - window.innerWidth,
     downloads: [...document.querySelectorAll('a[href$=".ipynb"]')].map(a => a.getAttribute('href')),
   };

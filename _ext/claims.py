@@ -64,14 +64,8 @@ def _condition_text(c: C.Condition) -> str:
 def _rule_text(claim: C.Claim) -> str:
     """The claim's rule in words, each measured value beside its line (glue roles: pasted from the labs)."""
     rule = claim.rule
-    parts = []
-    for verdict in ("confirmed", "nuanced", "contradicted"):
-        if verdict not in rule.clauses:
-            continue
-        groups = [" and ".join(_condition_text(c) for c in group) for group in rule.clauses[verdict]]
-        parts.append(f"*{verdict}* if " + " **or** ".join(groups))
     text = (f"Rule `{rule.name}`, fixed in `data/claims.toml` before this build's labs ran, tried in the order "
-            f"contradicted, confirmed, nuanced: " + "; ".join(parts) + "; otherwise *inconclusive*.")
+            f"contradicted, confirmed, nuanced: {rule.describe(_condition_text, lambda v: f'*{v}*', '**or**')}.")
     if rule.why:
         text += f" {rule.why}"
     if claim.untested:
@@ -119,12 +113,6 @@ def _glued(env) -> dict:
     return C.read_glue(folder) if folder else {}
 
 
-def _tally_text(claims: list[C.Claim], glued: dict) -> str:
-    t = C.tally(claims, glued)
-    counts = ", ".join(f"{n} {v}" for v, n in t["counts"].items() if n)
-    return f"{t['claims']} claims: {counts}; they rest on {t['rules']} rules over {t['experiments']} distinct experiments"
-
-
 def _resolve(app, doctree, docname):
     """Fill every verdict placeholder with the verdict this build's numbers give (all labs have run by now)."""
     found = list(doctree.findall(pending_verdict))
@@ -133,11 +121,11 @@ def _resolve(app, doctree, docname):
     registry, glued = _registry(app.env), _glued(app.env)
     for node in found:
         if node.get("tally"):
-            text, classes = _tally_text(list(registry.values()), glued), ["claims-tally"]
+            text, classes = C.tally_text(list(registry.values()), glued), ["claims-tally"]
         else:
             d = C.decide(registry[node["claim"]], glued)
             text = d.label
-            classes = ["verdict", "verdict-" + (d.verdict or "not-measured").replace(" ", "-")]
+            classes = ["verdict", d.css_class]
         node.replace_self(nodes.inline(text, text, classes=classes))
 
 

@@ -143,7 +143,7 @@ def _glue_image(glue_dir: Path, lab: str, key: str) -> str:
 
 
 def _verdict_class(decision: C.Decision) -> str:
-    return "verdict verdict-" + (decision.verdict or "not-measured").replace(" ", "-")
+    return "verdict " + decision.css_class
 
 
 def _claim_slide(claim: C.Claim, glued: dict) -> str:

@@ -60,3 +60,39 @@ def test_paired_latency_and_the_share_of_the_delay_the_search_takes():
     assert math.isnan(perf.retrieval_share_of_delay(slower_cb))  # no delay to explain
     with pytest.raises(ValueError, match="no rows for system 'raft'"):
         perf.paired_latency(rows, "raft", "rag")
+
+
+def test_latency_breakdown_does_not_time_a_question_twice(monkeypatch):
+    """Rows passed in ``reuse`` come back as they are; only the questions they lack are timed, and a system with
+    nothing left to time loads no model. (The index, gate and models are stand-ins: this checks the bookkeeping.)"""
+    from types import SimpleNamespace
+
+    import ragft.compare
+    import ragft.models
+    from ragft.perf import latency as L
+
+    questions = [SimpleNamespace(id=f"q{i}", question=f"question {i}") for i in range(3)]
+    parts = {"embed_ms": 1.0, "search_ms": 1.0, "compress_ms": 1.0}
+    index = SimpleNamespace(embedder=SimpleNamespace(embed_queries=lambda texts: None))
+    monkeypatch.setattr(ragft.compare, "cached_index", lambda version, cfg: (index, None))
+    monkeypatch.setattr(ragft.compare, "rag_pipeline", lambda index, cfg: None)
+    monkeypatch.setattr(L, "_answerable", lambda qs, pipe, n: (questions[:n], [SimpleNamespace(prompt="p")] * n,
+                                                                 [dict(parts) for _ in range(n)]))
+    loads, timed = [], []
+    monkeypatch.setattr(ragft.models, "load_generator", lambda progress=False: loads.append("base") or ("m", "t"))
+
+    def fake_time(model, tokenizer, prompt, *, new_tokens=16, repeats=1):
+        timed.append(prompt)
+        return {"prefill_ms": 1.0, "decode_ms": 1.0, "prompt_tokens": 3, "new_tokens": new_tokens}
+
+    monkeypatch.setattr(L, "time_answer", fake_time)
+    first = L.latency_breakdown(("closed_book", "rag"), n_questions=2, new_tokens=4, progress=False)
+    assert len(first) == 4 and loads == ["base"] and len(timed) == 2 * (1 + 2)  # one warm-up and two answers each
+    loads.clear(), timed.clear()
+    again = L.latency_breakdown(("closed_book", "rag"), n_questions=2, new_tokens=4, progress=False, reuse=first)
+    assert again == first and loads == [] and timed == []  # nothing left to time: no model loaded
+    more = L.latency_breakdown(("closed_book",), n_questions=3, new_tokens=4, progress=False, reuse=first)
+    assert [r["id"] for r in more] == ["q0", "q1", "q2"] and more[:2] == first[:2]
+    assert len(timed) == 2  # the warm-up and the one new question
+    other = L.latency_breakdown(("closed_book",), n_questions=2, new_tokens=8, progress=False, reuse=first)
+    assert other[0] is not first[0]  # another answer length is another measurement

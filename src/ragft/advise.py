@@ -171,10 +171,7 @@ class Evidence:
             ev.results_path = config.display_path(path)
         gdir = Path(glue).expanduser() if glue else None
         if gdir is None:
-            for cand in (Path.cwd() / "_build" / "jupyter_execute", C.default_path().parents[1] / "_build" / "jupyter_execute"):
-                if cand.is_dir():
-                    gdir = cand
-                    break
+            gdir = C.build_glue_dir()
         elif not gdir.is_dir():
             raise AdviceError(f"--evidence {gdir}: no such folder; give a book build's _build/jupyter_execute")
         if gdir is not None:

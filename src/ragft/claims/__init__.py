@@ -44,7 +44,7 @@ A claim is
 runs every check from the command line and prints the tally.
 """
 
-from .labs import evidence_text, glued_keys, missing_evidence, read_glue
+from .labs import build_glue_dir, evidence_text, glued_keys, missing_evidence, read_glue
 from .registry import (
     FIELDS,
     LAB_NAMES,
@@ -69,12 +69,12 @@ from .registry import (
     why_refs,
     why_with_values,
 )
-from .verdicts import check_against, decide, decide_all, explain, tally
+from .verdicts import check_against, decide, decide_all, explain, tally, tally_text
 
-__all__ = ["FIELDS", "LAB_NAMES", "REQUIRED", "RULE_FIELDS", "RULE_ORDER", "SECTIONS", "SECTION_PAGES", "VERDICTS", "Claim",
+__all__ = ["build_glue_dir", "FIELDS", "LAB_NAMES", "REQUIRED", "RULE_FIELDS", "RULE_ORDER", "SECTIONS", "SECTION_PAGES", "VERDICTS", "Claim",
            "ClaimsError", "Clause", "Condition", "Decision", "Ref", "Rule", "by_id", "check_against", "decide", "decide_all",
            "default_path", "evidence_text", "explain", "format_value", "glued_keys", "load_claims", "main", "missing_evidence",
-           "read_glue", "render_why", "tally", "why_refs", "why_with_values"]
+           "read_glue", "render_why", "tally", "tally_text", "why_refs", "why_with_values"]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .labs import missing_evidence, read_glue
 from .registry import ClaimsError, default_path, load_claims
-from .verdicts import check_against, decide_all, tally
+from .verdicts import check_against, decide_all, tally_text
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,12 +26,10 @@ def main(argv: list[str] | None = None) -> int:
     problems = missing_evidence(claims, root / "labs")
     glue_dir = Path(args.glue) if args.glue else root / "_build" / "jupyter_execute"
     if glue_dir.is_dir():
-        problems += check_against(claims, read_glue(glue_dir))
-        problems += [f"{i}: {d.label}" for i, d in decide_all(claims, read_glue(glue_dir)).items() if d.verdict is None]
-    if glue_dir.is_dir():
-        t = tally(claims, read_glue(glue_dir))
-        counts = ", ".join(f"{n} {v}" for v, n in t["counts"].items() if n)
-        print(f"{t['claims']} claims: {counts}; {t['rules']} rules on {t['experiments']} distinct experiments")
+        glued = read_glue(glue_dir)
+        problems += check_against(claims, glued)
+        problems += [f"{i}: {d.label}" for i, d in decide_all(claims, glued).items() if d.verdict is None]
+        print(tally_text(claims, glued))
     else:
         print(f"{len(claims)} claims; no build at {glue_dir}, so no verdicts: build the book (make book) first")
     for p in problems:

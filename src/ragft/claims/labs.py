@@ -67,6 +67,17 @@ def missing_evidence(claims: Sequence[Claim], labs_dir: str | Path) -> list[str]
     return problems
 
 
+def build_glue_dir() -> Path | None:
+    """The last book build's ``_build/jupyter_execute``: under the current folder, else under the course checkout
+    this package was installed from; ``None`` when neither has been built."""
+    from .registry import default_path
+
+    for folder in (Path.cwd() / "_build" / "jupyter_execute", default_path().parents[1] / "_build" / "jupyter_execute"):
+        if folder.is_dir():
+            return folder
+    return None
+
+
 def read_glue(folder: str | Path) -> dict[tuple[str, str], Any]:
     """The values a book build glued: ``{(lab, key): value}`` from ``<folder>/labs/*.glue.json``.
 

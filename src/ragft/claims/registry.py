@@ -8,7 +8,7 @@ from __future__ import annotations
 import operator
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -116,15 +116,19 @@ class Rule:
     def refs(self) -> list[Ref]:
         return [r for clause in self.clauses.values() for group in clause for cond in group for r in cond.refs()]
 
-    def describe(self) -> str:
-        """The rule in words: ``confirmed if A and B; contradicted if C or D; nuanced if ...; else inconclusive``."""
+    def describe(self, condition: Callable[[Condition], str] = str, word: Callable[[str], str] = str,
+                 either: str = "or") -> str:
+        """The rule in words: ``confirmed if A and B; nuanced if ...; contradicted if (C) or (D); otherwise
+        inconclusive``. ``condition`` and ``word`` write a condition and a verdict (the book pastes each
+        measured value beside its condition and sets the verdicts in italics)."""
         parts = []
         for verdict in ("confirmed", "nuanced", "contradicted"):
             if verdict in self.clauses:
-                groups = [" and ".join(str(c) for c in group) for group in self.clauses[verdict]]
-                parts.append(f"{verdict} if " + " or ".join(f"({g})" if len(self.clauses[verdict]) > 1 else g
-                                                            for g in groups))
-        return "; ".join(parts) + "; otherwise inconclusive"
+                groups = [" and ".join(condition(c) for c in group) for group in self.clauses[verdict]]
+                if len(groups) > 1:
+                    groups = [f"({g})" for g in groups]
+                parts.append(f"{word(verdict)} if " + f" {either} ".join(groups))
+        return "; ".join(parts) + f"; otherwise {word('inconclusive')}"
 
 
 @dataclass(frozen=True)
@@ -135,6 +139,11 @@ class Decision:
     label: str
     missing: tuple[Ref, ...] = ()
     met: tuple[Condition, ...] = ()
+
+    @property
+    def css_class(self) -> str:
+        """``verdict-nuanced``, ``verdict-not-testable``, ``verdict-not-measured``: how the book and slides mark it."""
+        return "verdict-" + (self.verdict or "not measured").replace(" ", "-")
 
 
 @dataclass(frozen=True)

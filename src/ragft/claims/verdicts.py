@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .labs import read_glue
+from .labs import build_glue_dir, read_glue
 from .registry import (
     LAB_NAMES,
     RULE_ORDER,
@@ -17,7 +17,6 @@ from .registry import (
     Condition,
     Decision,
     by_id,
-    default_path,
     format_value,
     load_claims,
 )
@@ -68,6 +67,13 @@ def tally(claims: Sequence[Claim], glued: Mapping[tuple[str, str], Any]) -> dict
     return {"claims": len(claims), "counts": counts, "rules": len(rules), "experiments": len(experiments)}
 
 
+def tally_text(claims: Sequence[Claim], glued: Mapping[tuple[str, str], Any]) -> str:
+    """``54 claims: 19 confirmed, 31 nuanced, 4 not testable; they rest on 34 rules over 17 distinct experiments``."""
+    t = tally(claims, glued)
+    counts = ", ".join(f"{n} {v}" for v, n in t["counts"].items() if n)
+    return f"{t['claims']} claims: {counts}; they rest on {t['rules']} rules over {t['experiments']} distinct experiments"
+
+
 def check_against(claims: Sequence[Claim], glued: Mapping[tuple[str, str], Any]) -> list[str]:
     """What stops one build from computing the verdicts: a value a rule reads that a lab which ran did not glue
     as a number (a renamed key, a text where a number belongs). Labs absent from ``glued`` (not built) are
@@ -96,8 +102,8 @@ def explain(claim_id: str, lab: str, values: Mapping[str, Any], *, glue_dir: str
     claim = by_id(load_claims(path)).get(claim_id)
     if claim is None:
         raise ClaimsError(f"no claim {claim_id!r} in the registry")
-    folder = Path(glue_dir) if glue_dir else default_path().parents[1] / "_build" / "jupyter_execute"
-    glued = dict(read_glue(folder)) if folder.is_dir() else {}
+    folder = Path(glue_dir) if glue_dir else build_glue_dir()
+    glued = dict(read_glue(folder)) if folder and folder.is_dir() else {}
     glued.update({(lab, k): v for k, v in values.items()})
     decision = decide(claim, glued)
     lines = [f"claim {claim.id}: {claim.claim}"]

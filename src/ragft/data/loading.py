@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import yaml
@@ -73,8 +73,9 @@ def load_kb(version: str = "v1", root: Path | None = None) -> list[Document]:
     return sorted((_read_document(p) for p in folder.glob("*.md")), key=lambda d: d.id or "")
 
 
-def _read_jsonl(path: Path) -> list[tuple[int, dict]]:
-    rows = []
+def jsonl_rows(path: Path) -> Iterator[tuple[int, dict | None, str]]:
+    """Each non-empty line of a JSONL file: ``(line number, row, "")``, or ``(line number, None, problem)`` for a
+    line that is not a JSON object. The loaders raise on the first problem; the validator reports them all."""
     with path.open(encoding="utf-8") as fh:
         for n, line in enumerate(fh, start=1):
             if not line.strip():
@@ -82,10 +83,20 @@ def _read_jsonl(path: Path) -> list[tuple[int, dict]]:
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as err:
-                raise DataError(f"{path}:{n}: not valid JSON ({err.msg})") from None
+                yield n, None, f"not valid JSON ({err.msg} at column {err.colno})"
+                continue
             if not isinstance(row, dict):
-                raise DataError(f"{path}:{n}: a line must hold a JSON object")
-            rows.append((n, row))
+                yield n, None, "a line must hold a JSON object"
+                continue
+            yield n, row, ""
+
+
+def _read_jsonl(path: Path) -> list[tuple[int, dict]]:
+    rows = []
+    for n, row, problem in jsonl_rows(path):
+        if problem:
+            raise DataError(f"{path}:{n}: {problem}")
+        rows.append((n, row))
     return rows
 
 

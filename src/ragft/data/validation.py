@@ -15,6 +15,7 @@ from .house import house_format_problems
 from .loading import (
     DataError,
     _read_document,
+    jsonl_rows,
     kb_dir,
 )
 from .schema import (
@@ -112,20 +113,26 @@ def _load_rows(rep: _Report, name: str) -> list[tuple[int, dict]]:
         rep.add(name, None, "file is missing")
         return []
     rows = []
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as err:
-                rep.add(name, n, f"not valid JSON ({err.msg} at column {err.colno})")
-                continue
-            if not isinstance(row, dict):
-                rep.add(name, n, "a line must hold a JSON object")
-                continue
+    for n, row, problem in jsonl_rows(path):
+        if problem:
+            rep.add(name, n, problem)
+        else:
             rows.append((n, row))
     return rows
+
+
+def _check_id(rep: _Report, name: str, n: int, row: dict, ids: dict[str, int]) -> None:
+    """An id used on an earlier line is a problem; the first line keeps it."""
+    if row["id"] in ids:
+        rep.add(name, n, f"id: {row['id']!r} is already used on line {ids[row['id']]}")
+    ids.setdefault(row["id"], n)
+
+
+def _one_of(rep: _Report, name: str, n: int, row: dict, key: str, allowed: tuple) -> bool:
+    if row[key] in allowed:
+        return True
+    rep.add(name, n, f"{key}: {row[key]!r} is not one of {', '.join(allowed)}")
+    return False
 
 
 def _is_str_list(value) -> bool:
@@ -151,14 +158,8 @@ def _check_questions(rep: _Report, kb: dict[str, dict[str, Document]]) -> dict[s
                 ok = False
         if not ok:
             continue
-        if row["id"] in ids:
-            rep.add(name, n, f"id: {row['id']!r} is already used on line {ids[row['id']]}")
-        ids.setdefault(row["id"], n)
-        if row["type"] not in QUESTION_TYPES:
-            rep.add(name, n, f"type: {row['type']!r} is not one of {', '.join(QUESTION_TYPES)}")
-            continue
-        if row["split"] not in SPLITS:
-            rep.add(name, n, f"split: {row['split']!r} is not one of {', '.join(SPLITS)}")
+        _check_id(rep, name, n, row, ids)
+        if not (_one_of(rep, name, n, row, "type", QUESTION_TYPES) and _one_of(rep, name, n, row, "split", SPLITS)):
             continue
         for key in ("answers", "doc_ids", "paraphrases", "v1_answers", "v2_answers", "answer_parts"):
             if key in row and not _is_str_list(row[key]):
@@ -342,11 +343,8 @@ def _check_simple(rep: _Report, name: str, fields: dict, splits: tuple, min_tota
         if bad:
             rep.add(name, n, f"{bad[0]}: field is missing or not a non-empty string")
             continue
-        if row["id"] in ids:
-            rep.add(name, n, f"id: {row['id']!r} is already used on line {ids[row['id']]}")
-        ids.setdefault(row["id"], n)
-        if row["split"] not in splits:
-            rep.add(name, n, f"split: {row['split']!r} is not one of {', '.join(splits)}")
+        _check_id(rep, name, n, row, ids)
+        if not _one_of(rep, name, n, row, "split", splits):
             continue
         counts[row["split"]] += 1
         extra(n, row, counts)

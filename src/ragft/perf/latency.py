@@ -79,7 +79,7 @@ def _answerable(questions, pipe, n: int) -> tuple[list, list, list]:
 
 def latency_breakdown(systems: Sequence[str] = SYSTEMS, *, n_questions: int = 8, new_tokens: int = 16,
                       split: str = "test_unseen", repeats: int = 1, merge_adapter: bool = True,
-                      progress: bool = True) -> list[dict[str, Any]]:
+                      progress: bool = True, reuse: Sequence[dict[str, Any]] = ()) -> list[dict[str, Any]]:
     """One row per (system, question): the time of each part of an answer, in ms, one question at a time.
 
     The questions are the first ``n_questions`` answerable ones of ``split`` that the RAG system's
@@ -87,6 +87,8 @@ def latency_breakdown(systems: Sequence[str] = SYSTEMS, *, n_questions: int = 8,
     comparison's own (:func:`ragft.compare.rag_pipeline` over the cached index, default settings), and
     the fine-tuned systems use the comparison's knowledge adapter, merged into the weights as one would
     deploy it (``merge_adapter=False`` keeps the LoRA layers separate, which costs extra time per token).
+    ``reuse`` takes rows of an earlier call with the same settings: a (system, question) already timed there is
+    not timed again.
     """
     from tqdm.auto import tqdm
 
@@ -106,10 +108,15 @@ def latency_breakdown(systems: Sequence[str] = SYSTEMS, *, n_questions: int = 8,
     pipe = rag_pipeline(index, cfg)
     index.embedder.embed_queries(["warm-up"])  # load the embedder before the clock starts
     questions, prepared, retrieval = _answerable(load_questions(split), pipe, n_questions)
+    done = {(r["system"], r["id"]): r for r in reuse if r.get("new_tokens") == new_tokens}
     models: dict[str, Any] = {}
     rows: list[dict[str, Any]] = []
     bar = tqdm(total=len(systems) * len(questions), desc="timing answers", disable=not progress)
     for system in systems:
+        if all((system, q.id) in done for q in questions):
+            rows += [done[(system, q.id)] for q in questions]
+            bar.update(len(questions))
+            continue
         adapter = system in ("ft", "ft_rag")
         key = "ft" if adapter else "base"
         if key not in models:
@@ -123,6 +130,10 @@ def latency_breakdown(systems: Sequence[str] = SYSTEMS, *, n_questions: int = 8,
         trained = getattr(model, "ragft_prompt", None)
         warm = True
         for q, p, r in zip(questions, prepared, retrieval):
+            if (system, q.id) in done:
+                rows.append(done[(system, q.id)])
+                bar.update()
+                continue
             if system in ("rag", "ft_rag"):
                 prompt, parts = p.prompt, dict(r)
             elif adapter:

@@ -73,6 +73,9 @@ class StubBackend(compare.Backend):
     def render(self, tokenizer, prompt):
         return json.dumps(to_messages(prompt), sort_keys=True)
 
+    def prompt_ids(self, tokenizer, prompt):
+        return self.render(tokenizer, prompt).split()  # words for tokens
+
     def generate(self, model, tokenizer, prompts, *, max_new_tokens, batch_size, progress=False):
         self.generated += len(prompts)
         texts = [stub_answer(model.memory, p) for p in prompts]
@@ -317,6 +320,11 @@ def test_run_comparison_reports_every_system_and_split(stub_run):
     costs = data["costs"]
     assert costs["ft"]["train_seconds"] == 2.5 and costs["closed_book"]["prep_seconds"] == 0.0
     assert costs["rag"]["index_seconds"] > 0 and costs["rag"]["peak_rss_mb"] > 0
+    # the prompt's part that is the same for every question (what a provider can cache): the chat's opening and
+    # the instructions, not the sources or the question
+    for name in ("closed_book", "rag", "ft"):
+        assert 0 < costs[name]["shared_prefix_tokens"], (name, costs[name])
+    assert costs["rag"]["shared_prefix_tokens"] < s["rag"]["test_seen"]["prompt_tokens"]
     assert data["config"]["n_questions"] == {"test_seen": 2, "test_unseen": 3, "unanswerable": 2, "multi_doc": 1}
     assert data["environment"]["torch"]
     # the same answer-length cap for every system, and each answer's length recorded beside its time

@@ -11,9 +11,9 @@ from ragft import cost
 from ragft.cli import main
 
 
-def _split(n, latency_ms, retrieval_ms=0.0, prompt=100.0, new=10.0, gated=0.0):
+def _split(n, latency_ms, retrieval_ms=0.0, prompt=100.0, new=10.0, gated=0.0, accuracy=0.5):
     return {"n": n, "latency_ms_mean": latency_ms, "retrieval_ms_p50": retrieval_ms, "prompt_tokens": prompt,
-            "new_tokens": new, "gated": gated}
+            "new_tokens": new, "gated": gated, "accuracy": accuracy}
 
 
 def results_fixture() -> dict:
@@ -213,3 +213,77 @@ def test_per_correct_spreads_the_bill_over_the_right_answers():
     assert cost.per_correct(10.0, 0.5) == 20.0 and cost.per_correct(10.0, 0.0) == math.inf
     with pytest.raises(ValueError, match="between 0 and 1"):
         cost.per_correct(10.0, 45.0)  # points, not a share
+
+
+# ------------------------------------------------------------------------------------------------- hosted, fairly
+
+
+def test_shared_prefix_is_what_every_prompt_starts_with():
+    assert cost.shared_prefix([[1, 2, 3, 9], [1, 2, 3, 7], [1, 2, 4]]) == 2
+    assert cost.shared_prefix([[5, 6], [5, 6, 7]]) == 2  # one prompt is the others' start
+    assert cost.shared_prefix([[1], [2]]) == 0 and cost.shared_prefix([]) == 0
+
+
+def test_provider_caches_only_long_prefixes_in_whole_steps():
+    p = cost.load_prices()  # the defaults: from 1,024 tokens, in steps of 128
+    assert (p.cache_min_tokens, p.cache_step_tokens) == (1024, 128)
+    assert p.cached_tokens(1023) == 0 and p.cached_tokens(1024) == 1024
+    assert p.cached_tokens(1024 + 127) == 1024 and p.cached_tokens(1024 + 300) == 1024 + 256
+
+
+def _hosted_fixture():
+    data = results_fixture()
+    data["costs"]["ft"].update(train_billed_tokens=50_000, shared_prefix_tokens=20)
+    data["costs"]["rag"]["shared_prefix_tokens"] = 2_000
+    for split in ("test_seen", "test_unseen", "unanswerable"):
+        data["systems"]["rag"][split]["prompt_tokens"] = 3_000
+    data["update"]["ft"]["retrain_billed_tokens_estimate"] = 40_000
+    data["systems"]["ft"]["test_seen"]["accuracy"] = 0.25
+    return data
+
+
+def test_hosted_bill_by_hand_premium_training_fee_and_cache(tmp_path):
+    path = tmp_path / "fair.toml"
+    path.write_text("cpu_hour = 3.6\ngpu_hour = 36.0\ninput_per_million = 1.0\noutput_per_million = 2.0\n"
+                    "ft_input_per_million = 3.0\nft_output_per_million = 4.0\nft_training_per_million = 10.0\n"
+                    "cached_input_per_million = 0.5\nft_cached_input_per_million = 1.5\n"
+                    "cache_min_tokens = 1000\ncache_step_tokens = 100\n")
+    fair = cost.load_prices(path)
+    prof = cost.profiles(_hosted_fixture())
+    rag, ft = prof["rag"], prof["ft"]
+    assert ft.fine_tuned and not rag.fine_tuned and (ft.train_tokens, ft.retrain_tokens) == (50_000, 40_000)
+    assert rag.answered == pytest.approx((10 + 10 + 20 * 0.5) / 40)
+    assert ft.accuracy == pytest.approx((20 * 0.25 + 20 * 0.5) / 40)
+    q = 100 * cost.DAYS_PER_MONTH
+    # RAG: 2,000 shared tokens -> 2,000 cached (1,000 + 10 steps of 100) on each question that reaches the model
+    c = cost.horizon_cost(rag, fair, queries_per_day=100, updates_per_month=2, months=1)
+    cached = 2000 * rag.answered
+    assert c["hosted_cached_tokens"] == pytest.approx(cached)
+    per = ((rag.prompt_tokens - cached) * 1.0 + cached * 0.5 + rag.new_tokens * 2.0) / 1e6
+    assert c["hosted_total"] == pytest.approx(q * per) and c["hosted_training"] == 0
+    assert c["hosted_per_correct"] == pytest.approx(per / rag.accuracy)
+    assert c["cost_per_correct"] == pytest.approx(c["cost_total"] / q / rag.accuracy)
+    # fine-tuned: its own token prices (20 shared tokens are below the minimum: none cached), and the training fee
+    # for the first training plus two retrainings
+    f = cost.horizon_cost(ft, fair, queries_per_day=100, updates_per_month=2, months=1)
+    assert f["hosted_cached_tokens"] == 0
+    assert f["hosted_training"] == pytest.approx((50_000 + 2 * 40_000) * 10.0 / 1e6)
+    assert f["hosted_total"] == pytest.approx(q * (ft.prompt_tokens * 3.0 + ft.new_tokens * 4.0) / 1e6 + f["hosted_training"])
+    # no question, no price per answer
+    assert cost.horizon_cost(ft, fair, queries_per_day=0, updates_per_month=0, months=1)["hosted_per_correct"] is None
+
+
+def test_a_prices_file_without_hosted_prices_bills_base_prices_and_says_so(prices):
+    assert "no premium" in prices.sources["ft_input_per_million"]
+    assert "no training fee" in prices.sources["ft_training_per_million"]
+    assert prices.token_prices(fine_tuned=True) == prices.token_prices(fine_tuned=False) == (1.0, 1.0, 2.0)
+    ft = cost.profiles(_hosted_fixture())["ft"]
+    c = cost.horizon_cost(ft, prices, queries_per_day=10, updates_per_month=1, months=1)
+    assert c["hosted_training"] == 0  # and a cached token costs what any input token costs
+    assert c["hosted_total"] == pytest.approx(10 * cost.DAYS_PER_MONTH * (ft.prompt_tokens * 1.0 + ft.new_tokens * 2.0) / 1e6)
+
+
+def test_default_prices_bill_a_fine_tuned_model_dearer():
+    p = cost.load_prices()
+    base, tuned = p.token_prices(fine_tuned=False), p.token_prices(fine_tuned=True)
+    assert all(t > b for t, b in zip(tuned, base)) and p.ft_training_per_million > 0

@@ -351,12 +351,15 @@ def test_cached_adapter_trains_once(tmp_path, monkeypatch):
     assert second.cached and second.adapter_dir == first.adapter_dir
     assert second.loss_history == first.loss_history
     assert second.training_prompt == first.training_prompt is not None
-    # an adapter cached before prompts were recorded gets its (exactly known) prompt added on the next hit
+    # the tokens a hosted fine-tuning would bill: the encoded examples, times the epochs
+    assert first.train_tokens > 4 * 5 and first.billed_tokens == first.train_tokens * TINY.get("epochs", 1)
+    # an adapter cached before prompts and tokens were recorded gets both (exactly known) added on the next hit
     path = Path(first.adapter_dir) / ft_train.TRAIN_RECORD
     record = json.loads(path.read_text())
-    path.write_text(json.dumps({k: v for k, v in record.items() if k != "prompt"}))
+    path.write_text(json.dumps({k: v for k, v in record.items() if k not in ("prompt", "train_tokens")}))
     third = finetune.cached_adapter("toy", examples, **TINY)
     assert third.prompt == record["prompt"] and json.loads(path.read_text())["prompt"] == record["prompt"]
+    assert third.train_tokens == record["train_tokens"] == json.loads(path.read_text())["train_tokens"]
     # a different configuration or different data is a different adapter
     with pytest.raises(AssertionError, match="trained again"):
         finetune.cached_adapter("toy", examples, **{**TINY, "lr": 1e-3})

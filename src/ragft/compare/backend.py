@@ -41,6 +41,10 @@ class Backend:
 
         return chat_text(tokenizer, prompt)
 
+    def prompt_ids(self, tokenizer, prompt) -> list[int]:
+        """The token ids of the text the model sees for ``prompt`` (what a hosted API would bill as input)."""
+        return tokenizer(self.render(tokenizer, prompt), add_special_tokens=False)["input_ids"]
+
     def generate(self, model, tokenizer, prompts: Sequence, *, max_new_tokens: int, batch_size: int, progress=False):
         from ..models import generate
 

@@ -34,6 +34,7 @@ from typing import Any
 
 from .. import config
 from ..answers import AnswerCache, cached_generate
+from ..cost import shared_prefix
 from ..data import check_house_format
 from ..hybrid.formatting import answer_line
 from ..hybrid.recipes import format_adapter, format_training_items, raft_adapter
@@ -250,6 +251,7 @@ def _preparation_cost(system: str, r: Retrieval, a: Adapters) -> dict:
         cost["adapter_mb"] = tr.adapter_bytes / 1e6
         cost["train_examples"] = tr.n_examples
         cost["train_steps"] = tr.steps
+        cost["train_billed_tokens"] = tr.billed_tokens  # what a hosted fine-tuning would bill: tokens x epochs
     if RETRIEVAL[system]:
         cost["index_seconds"] = r.index_info["seconds"]
         cost["index_cached"] = bool(r.index_info["cached"])
@@ -305,7 +307,9 @@ def answer_system(system: str, cfg: CompareConfig, backend: Backend, questions: 
     n_gated = sum(bool(g[0]) for g in gates) if gates is not None else 0  # answered by the gate, not the model
     cost = {"seconds": time.perf_counter() - t0, "generated": len(gen.texts) - n_gated - gen.n_cached,
             "from_cache": gen.n_cached, "gated": n_gated, "generation_seconds": gen.seconds,
-            "peak_rss_mb": config.peak_rss_mb(), **_preparation_cost(system, r, a)}
+            "peak_rss_mb": config.peak_rss_mb(),
+            "shared_prefix_tokens": shared_prefix([backend.prompt_ids(tokenizer, p) for p in prompts]),
+            **_preparation_cost(system, r, a)}
     return records, raw, cost
 
 
@@ -342,9 +346,11 @@ def score_update(cfg: CompareConfig, changed: Sequence, r: Retrieval, a: Adapter
             tr2 = a.trained["knowledge-v2"]
             parts.append("retrained the knowledge adapter on the v2 facts" + (" (training time from the adapter cache)" if tr2.cached else ""))
             u["retrain_seconds"] = tr2.seconds
+            u["retrain_billed_tokens"] = tr2.billed_tokens
         elif kind == "knowledge":
             parts.append("kept the old knowledge adapter")
             u["retrain_seconds_estimate"] = a.trained["knowledge"].seconds  # same amount of data as the v1 training
+            u["retrain_billed_tokens_estimate"] = a.trained["knowledge"].billed_tokens
         elif kind == "raft":
             parts.append("kept the RAFT adapter")
         if RETRIEVAL[system]:

@@ -26,6 +26,16 @@ from typing import Any
 #: the prices a prices file must give (``storage_gb_month`` is optional: 0 when absent)
 REQUIRED_PRICES = ("cpu_hour", "gpu_hour", "input_per_million", "output_per_million")
 OPTIONAL_PRICES = ("storage_gb_month",)
+#: a hosted fine-tuned model's prices and prompt caching; a file without one gets the stated fallback (and says so)
+HOSTED_PRICES = {
+    "ft_input_per_million": "not in the prices file: the base model's input price (no premium)",
+    "ft_output_per_million": "not in the prices file: the base model's output price (no premium)",
+    "ft_training_per_million": "not in the prices file: no training fee",
+    "cached_input_per_million": "not in the prices file: no discount for a cached prefix",
+    "ft_cached_input_per_million": "not in the prices file: no discount for a cached prefix",
+    "cache_min_tokens": "not in the prices file: any shared prefix is cached",
+    "cache_step_tokens": "not in the prices file: cached to the token",
+}
 #: update frequencies (per month) the break-even analysis always covers: never, monthly, weekly, daily
 UPDATE_FREQUENCIES = (0, 1, 4, 30)
 #: the splits a per-query average is taken over (disjoint; ``multi_doc`` overlaps the two test splits)
@@ -50,6 +60,13 @@ class Prices:
     input_per_million: float
     output_per_million: float
     storage_gb_month: float = 0.0
+    ft_input_per_million: float | None = None  # None: the base model's price (a file that predates these keys)
+    ft_output_per_million: float | None = None
+    ft_training_per_million: float = 0.0
+    cached_input_per_million: float | None = None
+    ft_cached_input_per_million: float | None = None
+    cache_min_tokens: float = 0.0   # a prompt's shared prefix is cached only from this length (the provider's rule)
+    cache_step_tokens: float = 1.0  # ... and in whole steps of this many tokens beyond it
     currency: str = "USD"
     hardware: str = "cpu"
     sources: dict[str, str] = field(default_factory=dict)
@@ -58,6 +75,25 @@ class Prices:
     @property
     def compute_hour(self) -> float:
         return self.cpu_hour if self.hardware == "cpu" else self.gpu_hour
+
+    def token_prices(self, fine_tuned: bool) -> tuple[float, float, float]:
+        """(input, cached input, output) per million tokens: a fine-tuned model's own, or the base model's."""
+        base_in = self.input_per_million
+        if fine_tuned:
+            ft_in = base_in if self.ft_input_per_million is None else self.ft_input_per_million
+            cached = ft_in if self.ft_cached_input_per_million is None else self.ft_cached_input_per_million
+            out = self.output_per_million if self.ft_output_per_million is None else self.ft_output_per_million
+            return ft_in, cached, out
+        cached = base_in if self.cached_input_per_million is None else self.cached_input_per_million
+        return base_in, cached, self.output_per_million
+
+    def cached_tokens(self, shared_prefix_tokens: float) -> float:
+        """How many tokens of a prompt the provider bills as cached, when ``shared_prefix_tokens`` of it are the same
+        for every query: none below ``cache_min_tokens``, else the prefix rounded down to whole steps."""
+        if shared_prefix_tokens < max(self.cache_min_tokens, 1):
+            return 0.0
+        step = max(self.cache_step_tokens, 1.0)
+        return self.cache_min_tokens + math.floor((shared_prefix_tokens - self.cache_min_tokens) / step) * step
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -79,9 +115,9 @@ def load_prices(path: str | Path | None = None) -> Prices:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise PriceError(f"prices file {shown} is not valid TOML ({err})") from None
     values: dict[str, float] = {}
-    for key in REQUIRED_PRICES + OPTIONAL_PRICES:
+    for key in REQUIRED_PRICES + OPTIONAL_PRICES + tuple(HOSTED_PRICES):
         if key not in raw:
-            if key in OPTIONAL_PRICES:
+            if key not in REQUIRED_PRICES:
                 continue
             raise PriceError(f"prices file {shown} has no {key!r}; give it as a number, e.g. {key} = 0.5")
         value = raw[key]
@@ -95,6 +131,7 @@ def load_prices(path: str | Path | None = None) -> Prices:
     if hardware not in ("cpu", "gpu"):
         raise PriceError(f"prices file {shown}: hardware = {hardware!r}; use \"cpu\" or \"gpu\"")
     sources = {k: str(raw.get(f"{k}_source", "given in the prices file, no source stated")) for k in values}
+    sources.update({k: why for k, why in HOSTED_PRICES.items() if k not in values})
     return Prices(**values, currency=str(raw.get("currency", "USD")), hardware=hardware, sources=sources,
                   path=str(shown))
 
@@ -118,6 +155,12 @@ class SystemProfile:
     adapter_bytes: int = 0
     prompt_tokens: float = 0.0  # per query, on average (a refused question counts 0)
     new_tokens: float = 0.0
+    answered: float = 1.0       # share of the queries that reach the model (the gate refuses the others)
+    shared_prefix_tokens: float = 0.0  # the prompt's first tokens that are the same for every query (cacheable)
+    fine_tuned: bool = False    # a hosted API bills a fine-tuned model at its own (higher) token prices
+    train_tokens: float = 0.0   # one-off: tokens a hosted fine-tuning bills (training file x epochs)
+    retrain_tokens: float = 0.0  # per update: the same for each retraining
+    accuracy: float | None = None  # share of the test questions answered right (a right refusal counts)
     can_update: bool = True     # False: no way to give the system new knowledge (closed book)
     notes: list[str] = field(default_factory=list)
 
@@ -181,6 +224,10 @@ def profiles(data: dict[str, Any]) -> dict[str, SystemProfile]:
         p.generation_s = _weighted(summaries, lambda m, r=retrieval_ms: m["latency_ms_mean"] - r(m)) / 1000
         p.prompt_tokens = _weighted(summaries, lambda m: (1 - (m.get("gated") or 0.0)) * m["prompt_tokens"])
         p.new_tokens = _weighted(summaries, lambda m: (1 - (m.get("gated") or 0.0)) * m["new_tokens"])
+        p.answered = _weighted(summaries, lambda m: 1 - (m.get("gated") or 0.0))
+        p.shared_prefix_tokens = float(c.get("shared_prefix_tokens", 0.0))
+        right = _weighted(summaries, lambda m: m.get("accuracy", math.nan))
+        p.accuracy = right if math.isfinite(right) else None
         if retr:
             p.index_s = float(c.get("index_seconds", index.get("seconds", 0.0))) + float(c.get("tune_seconds", 0.0))
             if "bytes" not in index:
@@ -196,13 +243,20 @@ def profiles(data: dict[str, Any]) -> dict[str, SystemProfile]:
         if kind:
             p.train_s = float(c.get("train_seconds", 0.0))
             p.adapter_bytes = int(round(float(c.get("adapter_mb", 0.0)) * 1e6))
+            p.fine_tuned = True
+            p.train_tokens = float(c.get("train_billed_tokens", 0.0))
+            if not p.train_tokens:
+                p.notes.append("hosted: no training fee (these results do not record the training tokens; "
+                               "made by an older ragft)")
             u = update.get(name, {})
             if kind == "knowledge":
                 if "retrain_seconds" in u:
                     p.retrain_s = float(u["retrain_seconds"])
+                    p.retrain_tokens = float(u.get("retrain_billed_tokens", 0.0))
                     p.notes.append("update: the measured retraining of the knowledge adapter on the new facts")
                 else:
                     p.retrain_s = float(u.get("retrain_seconds_estimate", p.train_s))
+                    p.retrain_tokens = float(u.get("retrain_billed_tokens_estimate", p.train_tokens))
                     p.notes.append("update: retraining estimated by the first training time (same amount of data)")
             else:
                 p.notes.append(f"update: the {kind} adapter teaches a skill, not facts; it is kept as it is")
@@ -224,8 +278,12 @@ def horizon_cost(p: SystemProfile, prices: Prices, *, queries_per_day: float, up
     """Seconds of compute and money over ``months`` for one system.
 
     ``compute_s = one_off_s + per_query_s * queries + per_update_s * updates`` billed at the hourly price
-    of ``prices.hardware``; storage billed per GB-month; ``hosted_total``: the same prompts and answers
-    billed at a hosted model's token prices instead (what sending them to an API would cost).
+    of ``prices.hardware``; storage billed per GB-month. ``hosted_total``: the same prompts and answers sent
+    to a hosted API instead: a fine-tuned system at the fine-tuned model's token prices plus the training fee
+    for its first training and each retraining, and the part of every prompt that is the same for each query
+    (the instructions before the question or the sources) at the cached-input price where the provider caches
+    a prefix that long. ``hosted_per_answer`` and ``*_per_correct`` spread the totals over the answers and
+    over the right ones (:func:`per_correct`).
     """
     for name, value in (("queries_per_day", queries_per_day), ("updates_per_month", updates_per_month),
                         ("months", months)):
@@ -236,9 +294,23 @@ def horizon_cost(p: SystemProfile, prices: Prices, *, queries_per_day: float, up
     compute_s = p.one_off_s + p.per_query_s * queries + p.per_update_s * updates
     compute_cost = compute_s / 3600 * prices.compute_hour
     storage_cost = p.storage_bytes / 1e9 * prices.storage_gb_month * months
-    hosted = queries * (p.prompt_tokens * prices.input_per_million + p.new_tokens * prices.output_per_million) / 1e6
+    price_in, price_cached, price_out = prices.token_prices(p.fine_tuned)
+    cached = min(prices.cached_tokens(p.shared_prefix_tokens) * p.answered, p.prompt_tokens)  # per query
+    per_answer = ((p.prompt_tokens - cached) * price_in + cached * price_cached + p.new_tokens * price_out) / 1e6
+    training = ((p.train_tokens + p.retrain_tokens * updates) * prices.ft_training_per_million / 1e6
+                if p.fine_tuned else 0.0)
+    hosted = queries * per_answer + training
+    total = compute_cost + storage_cost
+    right = p.accuracy if p.accuracy else None  # None: no right answer (or no accuracy) to price it by
+
+    def per_right(amount: float) -> float | None:
+        return per_correct(amount / queries, right) if queries and right is not None else None
+
     return {"queries": queries, "updates": updates, "compute_s": compute_s, "compute_cost": compute_cost,
-            "storage_cost": storage_cost, "cost_total": compute_cost + storage_cost, "hosted_total": hosted}
+            "storage_cost": storage_cost, "cost_total": total, "hosted_total": hosted,
+            "hosted_tokens": queries * per_answer, "hosted_training": training, "hosted_cached_tokens": cached,
+            "hosted_per_answer": hosted / queries if queries else None,
+            "cost_per_correct": per_right(total), "hosted_per_correct": per_right(hosted)}
 
 
 def _line(p: SystemProfile, prices: Prices, updates_per_month: float, months: float) -> tuple[float, float]:
@@ -284,6 +356,20 @@ def ft_cheaper_above(rows: Sequence[dict[str, Any]], updates_per_month: float, *
                 return 0.0 if r["always"] else float(r["queries_per_day"])
             return math.inf  # rag is cheaper per answer: ft is never cheaper at high traffic
     return math.inf  # the same cost per answer: the lines never cross
+
+
+def shared_prefix(token_lists: Sequence[Sequence[int]]) -> int:
+    """How many first tokens every prompt has in common: the part a provider's prompt cache can reuse for each
+    query (the instructions before the question; a long-context prompt's whole knowledge base)."""
+    lists = [list(t) for t in token_lists]
+    if not lists:
+        return 0
+    n = min(len(t) for t in lists)
+    first = lists[0]
+    for i in range(n):
+        if any(t[i] != first[i] for t in lists[1:]):
+            return i
+    return n
 
 
 def per_correct(total: float, accuracy: float) -> float:

@@ -145,15 +145,24 @@ def print_report(report: dict, file=None) -> None:
     print(f"Results: {report['results']}", file=file)
     print(f"Prices ({pr['path']}; assumptions, edit them with --prices FILE):", file=file)
     for key, source in pr["sources"].items():
-        print(f"  {key:<20} {pr[key]:>10g} {cur}   {source}", file=file)
+        value = "-" if pr[key] is None else f"{pr[key]:g}"
+        print(f"  {key:<27} {value:>8} {'tokens' if key.startswith('cache_') else cur:<6}  {source}", file=file)
     print(f"Measured seconds billed at the {pr['hardware']} hourly price.", file=file)
     print(f"\nOver {h['months']:g} months, {h['queries_per_day']:g} queries a day, {h['updates_per_month']:g} "
           "updates a month:", file=file)
-    head = f"{'system':<12} {'one-off s':>10} {'s/query':>8} {'s/update':>9} {'storage MB':>10} {'total':>10} {'hosted tokens':>14}"
+    head = (f"{'system':<12} {'one-off s':>10} {'s/query':>8} {'s/update':>9} {'storage MB':>10} {'total':>10} "
+            f"{'hosted':>10} {'right':>6} {'per 1k right':>12} {'hosted/1k right':>15}")
     print(head, file=file)
+
+    def per_1k(x):
+        return "-" if x is None else f"{1000 * x:.3f}"
+
     for name, s in report["systems"].items():
         print(f"{name:<12} {s['one_off_s']:>10.1f} {s['per_query_s']:>8.3f} {s['per_update_s']:>9.1f} "
-              f"{s['storage_bytes'] / 1e6:>10.1f} {s['cost_total']:>10.2f} {s['hosted_total']:>14.2f}", file=file)
+              f"{s['storage_bytes'] / 1e6:>10.1f} {s['cost_total']:>10.2f} {s['hosted_total']:>10.2f} "
+              f"{'-' if s['accuracy'] is None else format(s['accuracy'], '.0%'):>6} {per_1k(s['cost_per_correct']):>12} {per_1k(s['hosted_per_correct']):>15}", file=file)
+    print("(hosted: the same prompts sent to an API; a fine-tuned system at its own token prices, with its training fee; "
+          "'right': share of the test questions answered right)", file=file)
     print("\nBreak-even (self-hosted totals):", file=file)
     for r in report["break_even"]:
         when = "at any volume" if r["always"] else f"above {r['queries_per_day']:,.{0 if r['queries_per_day'] >= 10 else 1}f} queries a day"

@@ -123,6 +123,12 @@ class TrainResult:
     base_model: str = ""
     cached: bool = False  # True when cached_adapter found it instead of training
     prompt: dict = field(default_factory=dict)  # TrainingPrompt.to_record(); empty for adapters trained before it
+    train_tokens: int = 0  # tokens of the encoded examples, one pass (a hosted fine-tuning bills these x epochs)
+
+    @property
+    def billed_tokens(self) -> int:
+        """The tokens a hosted fine-tuning service bills for this run: the training file's tokens times the epochs."""
+        return int(self.train_tokens * float(self.config.get("epochs", 1)))
 
     @property
     def training_prompt(self) -> TrainingPrompt | None:
@@ -403,6 +409,7 @@ def train_lora(
             config=settings,
             base_model=_base_model_id(),
             prompt=TrainingPrompt.of_training(examples, system, tokenizer).to_record(),
+            train_tokens=sum(len(d["input_ids"]) for d in data),
         )
         result.adapter_bytes = config.dir_bytes(staged)  # peft's files; the small JSON record is not counted
         record = asdict(result)
@@ -499,8 +506,8 @@ def cached_adapter(name: str, examples: Sequence[dict], **train_kwargs) -> Train
     folder = adapters_dir() / f"{name}-{adapter_key(examples, **train_kwargs)}"
     if (folder / TRAIN_RECORD).is_file() and (folder / "adapter_config.json").is_file():
         result = TrainResult.from_dir(folder)
-        if not result.prompt:  # trained before prompts were recorded: the key pins system and base model
-            result.prompt = _record_prompt(folder, examples, train_kwargs.get("system"))
+        if not result.prompt or not result.train_tokens:  # trained before these were recorded: the key pins them
+            _backfill_record(folder, result, examples, train_kwargs.get("system"))
         result.cached = True
         return result
     return train_lora(examples, output_dir=folder, overwrite=True, **train_kwargs)
@@ -516,18 +523,24 @@ def _base_tokenizer():
     return AutoTokenizer.from_pretrained(models.generator_cache_dir() if name == config.BUNDLED else name)
 
 
-def _record_prompt(folder: Path, examples: Sequence[dict], system: str | None) -> dict:
-    """Add the training prompt to the ``ragft_train.json`` of a cached adapter that predates it.
+def _backfill_record(folder: Path, result: TrainResult, examples: Sequence[dict], system: str | None) -> None:
+    """Add the training prompt and the training tokens to the ``ragft_train.json`` of a cached adapter that
+    predates them (``result`` is updated too).
 
-    Exact, not a guess: the cache key of the folder covers the examples, ``system`` and the base
-    model, so their chat layout is the one the adapter was trained on. Written atomically.
+    Exact, not a guess: the cache key of the folder covers the examples, ``system``, ``max_length`` and the
+    base model, so their chat layout and token count are the ones the adapter was trained on. Written atomically.
     """
-    prompt = TrainingPrompt.of_training(examples, system, _base_tokenizer()).to_record()
+    tokenizer = _base_tokenizer()
+    if not result.prompt:
+        result.prompt = TrainingPrompt.of_training(examples, system, tokenizer).to_record()
+    if not result.train_tokens:
+        max_length = int(result.config.get("max_length", DEFAULTS["max_length"]))
+        result.train_tokens = sum(len(encode_example(tokenizer, check_example(ex, f"example {i + 1}"), system=system,
+                                                     max_length=max_length)["input_ids"]) for i, ex in enumerate(examples))
     path = folder / TRAIN_RECORD
     record = json.loads(path.read_text())
-    record["prompt"] = prompt
+    record.update(prompt=result.prompt, train_tokens=result.train_tokens)
     config.write_atomic(path, json.dumps(record, indent=1))
-    return prompt
 
 
 # --------------------------------------------------------------------------------------------------

@@ -241,6 +241,7 @@ def test_every_reason_names_a_claim_of_the_registry():
     ({"fixed_format": "maybe"}, "answer yes or no"),
     ({"updates_per_month": "weekly"}, "give a number"),
     ({"private_data": None}, "missing: --private-data"),
+    ({"labels_inputs": "yes", "fixed_format": "no"}, "a label from a fixed set is a fixed output"),
 ])
 def test_bad_profiles_are_refused_with_the_fix(change, message):
     values = {**A.EXAMPLE_PROFILES["support-desk"].to_dict(), **change}
@@ -262,6 +263,20 @@ def test_advise_cli(capsys, monkeypatch):
     assert "missing: --queries-per-day, --needs-citations" in err
     assert main(["advise", *flags[:-1], "0", "--results", "/nonexistent/results.json"]) == 2
     assert "no such results file" in capsys.readouterr().err
+
+
+def test_a_router_rests_on_the_classification_claim_and_citations_on_search():
+    """The guide cites the experiment that measured the case: labelled tickets for a router, not the house format;
+    the search's quality for citations (a citation names the retrieved document)."""
+    router = A.advise(A.EXAMPLE_PROFILES["ticket-router"])
+    cited = {r["factor"]: r["claim"] for r in router["reasons"]}
+    assert cited.get("fixed labels") == "ft-classification" and "fixed format" not in cited
+    writer = A.advise(A.EXAMPLE_PROFILES["hr-assistant"])
+    cited = {r["factor"]: r["claim"] for r in writer["reasons"]}
+    assert cited["fixed format"] == "ft-voice-and-format" and cited["citations"] == "uc-ai-search"
+    # the question is optional: a profile without it is not a router
+    values = {k: v for k, v in A.EXAMPLE_PROFILES["ticket-router"].to_dict().items() if k != "labels_inputs"}
+    assert A.Profile.from_dict(values).labels_inputs is False
 
 
 def test_advise_quotes_the_comparison_and_the_cost_model(tmp_path):

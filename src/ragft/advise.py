@@ -39,8 +39,9 @@ RECOMMENDATIONS = ("rag", "fine-tuning", "hybrid", "prompting")
 CLAIMS = {
     "knowledge": "diff-data-access",
     "updates": "diff-updates",
-    "citations": "when-rag-company-sources",
+    "citations": "uc-ai-search",  # a citation names a retrieved document: how often search finds the right one
     "format": "ft-voice-and-format",
+    "labels": "ft-classification",
     "examples": "qa-ft-for-behaviour",
     "private": "faq-private-data",
     "private_training": "faq-private-data",
@@ -62,7 +63,7 @@ class AdviceError(ValueError):
 
 @dataclass(frozen=True)
 class Profile:
-    """What the team knows about its product. Every field is required."""
+    """What the team knows about its product. Every field is required except ``labels_inputs`` (no when not given)."""
 
     needs_documents: bool      # answers must come from the team's own documents or data
     updates_per_month: float   # how often that knowledge changes (0: never)
@@ -71,15 +72,17 @@ class Profile:
     fixed_format: bool         # replies must follow a fixed format, tone or schema
     private_data: bool         # some of the data may not be shown to every user
     training_examples: int     # worked examples of the desired output that exist today
+    labels_inputs: bool = False  # the fixed output is a label from a fixed set (routing, classification)
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> Profile:
         """A profile from loose values (strings from a command line or a form), with clear errors."""
-        missing = [f.name for f in fields(cls) if values.get(f.name) is None]
+        missing = [f.name for f in fields(cls) if values.get(f.name) is None and f.name not in OPTIONAL]
         if missing:
             raise AdviceError("missing: " + ", ".join("--" + m.replace("_", "-") for m in missing) +
                               "; every question needs an answer (or run `ragft advise` in a terminal to be asked)")
-        profile = cls(**{f.name: cls.parse_field(f.name, values[f.name]) for f in fields(cls)})
+        profile = cls(**{f.name: cls.parse_field(f.name, values[f.name]) for f in fields(cls)
+                         if values.get(f.name) is not None})
         profile.check()
         return profile
 
@@ -114,6 +117,9 @@ class Profile:
             problems.append(f"--updates-per-month {self.updates_per_month:g} but --needs-documents no: updates of "
                             "what? Knowledge that changes lives in documents; answer yes to --needs-documents, or "
                             "give --updates-per-month 0")
+        if self.labels_inputs and not self.fixed_format:
+            problems.append("--labels-inputs yes but --fixed-format no: a label from a fixed set is a fixed output; "
+                            "answer yes to --fixed-format, or no to --labels-inputs")
         if self.queries_per_day <= 0:
             problems.append("--queries-per-day 0: give the traffic you expect (at least 1) so the costs can be compared")
         if problems:
@@ -297,8 +303,13 @@ def advise(profile: Profile, evidence: Evidence | None = None) -> dict[str, Any]
                                "updates", ev))
     if p.needs_citations:
         reasons.append(_reason("citations", "rag", "Answers must cite their source: only retrieval knows which document "
-                               "an answer came from.", "citations", ev))
-    if p.fixed_format and enough:
+                               "an answer came from, and a citation is as good as the search that found the document.",
+                               "citations", ev))
+    if p.fixed_format and enough and p.labels_inputs:
+        reasons.append(_reason("fixed labels", "fine-tuning", f"Each input gets one label from a fixed set and you have "
+                               f"{p.training_examples} labelled examples: an adapter trained on labelled tickets sorted "
+                               "new ones better than the same model shown examples in the prompt.", "labels", ev))
+    elif p.fixed_format and enough:
         reasons.append(_reason("fixed format", "fine-tuning", f"Replies need a fixed format and you have "
                                f"{p.training_examples} worked examples (a course adapter learned its format from "
                                f"{_min_examples()}): an adapter keeps the format without instructions in every prompt.",
@@ -357,7 +368,7 @@ EXAMPLE_PROFILES = {
     "support-desk": Profile(needs_documents=True, updates_per_month=30, queries_per_day=2000, needs_citations=True,
                             fixed_format=False, private_data=False, training_examples=0),
     "ticket-router": Profile(needs_documents=False, updates_per_month=0, queries_per_day=5000, needs_citations=False,
-                             fixed_format=True, private_data=False, training_examples=250),
+                             fixed_format=True, private_data=False, training_examples=250, labels_inputs=True),
     "hr-assistant": Profile(needs_documents=True, updates_per_month=4, queries_per_day=200, needs_citations=True,
                             fixed_format=True, private_data=True, training_examples=120),
     "writing-helper": Profile(needs_documents=False, updates_per_month=0, queries_per_day=50, needs_citations=False,
@@ -376,15 +387,18 @@ QUESTIONS = {
     "fixed_format": "Must replies follow a fixed format, tone or schema? (yes/no)",
     "private_data": "May some of the data be seen only by some users? (yes/no)",
     "training_examples": "How many worked examples of the desired output do you have? (0 if none)",
+    "labels_inputs": "Is that fixed output a label from a fixed set, as in routing or classification? (yes/no)",
 }
+#: the questions that may go unanswered (their default is taken)
+OPTIONAL = ("labels_inputs",)
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "advise",
         help="recommend RAG, fine-tuning, a hybrid or plain prompting for your case, with the measured reasons",
-        description="A decision guide built on the course's measurements. Answer seven questions with flags (or, in a "
-        "terminal, when asked); the reasons quote the comparison's results (the labs' or --results) and the values "
+        description="A decision guide built on the course's measurements. Answer seven questions (and an optional "
+        "eighth) with flags (or, in a terminal, when asked); the reasons quote the comparison's results (the labs' or --results) and the values "
         "of a book build (--evidence, default _build/jupyter_execute). Nothing is trained or generated.",
     )
     p.add_argument("--needs-documents", metavar="yes|no", help=QUESTIONS["needs_documents"])
@@ -394,6 +408,7 @@ def register(subparsers) -> None:
     p.add_argument("--fixed-format", metavar="yes|no", help=QUESTIONS["fixed_format"])
     p.add_argument("--private-data", metavar="yes|no", help=QUESTIONS["private_data"])
     p.add_argument("--training-examples", metavar="N", help=QUESTIONS["training_examples"])
+    p.add_argument("--labels-inputs", metavar="yes|no", help=QUESTIONS["labels_inputs"] + " (default: no)")
     p.add_argument("--results", metavar="PATH", help="results.json of `ragft compare --out` (default: the labs')")
     p.add_argument("--evidence", metavar="DIR", help="a book build's _build/jupyter_execute folder")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -406,9 +421,11 @@ def cmd_advise(args) -> int:
     from .errors import UsageError
 
     values = {name: getattr(args, name) for name in QUESTIONS}
-    missing = [n for n, v in values.items() if v is None]
+    missing = [n for n, v in values.items() if v is None]  # in a terminal the optional question is asked too
     if missing and sys.stdin is not None and sys.stdin.isatty() and not args.json:
         for name in missing:
+            if name == "labels_inputs" and str(values["fixed_format"]).strip().lower() in ("n", "no", "false", "0"):
+                continue  # only a fixed output can be a label
             while True:
                 try:
                     answer = input(QUESTIONS[name] + " ").strip()

@@ -21,7 +21,7 @@ COMMAND_MODULES = (
     "ragft.compare.cli",    # compare
     "ragft.cost.cli",       # cost
     "ragft.usecases.cli",   # search
-    "ragft.advise",         # advise
+    "ragft.advise.cli",     # advise
 )
 
 

@@ -307,9 +307,8 @@ def answer_system(system: str, cfg: CompareConfig, backend: Backend, questions: 
     n_gated = sum(bool(g[0]) for g in gates) if gates is not None else 0  # answered by the gate, not the model
     cost = {"seconds": time.perf_counter() - t0, "generated": len(gen.texts) - n_gated - gen.n_cached,
             "from_cache": gen.n_cached, "gated": n_gated, "generation_seconds": gen.seconds,
-            "peak_rss_mb": config.peak_rss_mb(),
-            "shared_prefix_tokens": shared_prefix([backend.prompt_ids(tokenizer, p) for p in prompts]),
-            **_preparation_cost(system, r, a)}
+            "peak_rss_mb": config.peak_rss_mb(), **_preparation_cost(system, r, a),
+            "shared_prefix_tokens": shared_prefix([backend.prompt_ids(tokenizer, p) for p in prompts])}
     return records, raw, cost
 
 
@@ -345,8 +344,7 @@ def score_update(cfg: CompareConfig, changed: Sequence, r: Retrieval, a: Adapter
         if kind == "knowledge" and "knowledge-v2" in a.trained:
             tr2 = a.trained["knowledge-v2"]
             parts.append("retrained the knowledge adapter on the v2 facts" + (" (training time from the adapter cache)" if tr2.cached else ""))
-            u["retrain_seconds"] = tr2.seconds
-            u["retrain_billed_tokens"] = tr2.billed_tokens
+            u.update(retrain_seconds=tr2.seconds, retrain_billed_tokens=tr2.billed_tokens)
         elif kind == "knowledge":
             parts.append("kept the old knowledge adapter")
             u["retrain_seconds_estimate"] = a.trained["knowledge"].seconds  # same amount of data as the v1 training

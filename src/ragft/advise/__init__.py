@@ -31,8 +31,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from . import claims as C
-from . import config
+from .. import claims as C
+from .. import config
 
 RECOMMENDATIONS = ("rag", "fine-tuning", "hybrid", "prompting")
 #: the claims of the registry the rules rest on (tests check that each exists)
@@ -52,7 +52,7 @@ CLAIMS = {
 
 def _min_examples() -> int:
     """The smallest training set with which a course adapter learned its pattern (the house format)."""
-    from .finetune.recipes import HOUSE_FORMAT_TRAIN_SIZE
+    from ..finetune.recipes import HOUSE_FORMAT_TRAIN_SIZE
 
     return HOUSE_FORMAT_TRAIN_SIZE
 
@@ -165,7 +165,7 @@ class Evidence:
         if path is not None and path.is_dir():
             path = path / "results.json"
         if path is None:
-            from .cost.cli import DEFAULT_RESULT_FOLDERS
+            from ..cost.cli import DEFAULT_RESULT_FOLDERS
 
             root = config.cache_dir() / "compare"
             path = next((root / n / "results.json" for n in DEFAULT_RESULT_FOLDERS if (root / n / "results.json").is_file()),
@@ -255,7 +255,7 @@ def _accuracy_lines(ev: Evidence) -> list[str]:
 def _cost_evidence(ev: Evidence, p: Profile) -> tuple[list[str], dict[str, float]]:
     if not ev.results:
         return [], {}
-    from . import cost
+    from .. import cost
 
     try:
         profs = cost.profiles(ev.results)
@@ -363,6 +363,9 @@ def format_advice(advice: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+#: the questions that may go unanswered (their default is taken)
+OPTIONAL = ("labels_inputs",)
+
 #: the four contrasting profiles the course shows (chapter "When to use")
 EXAMPLE_PROFILES = {
     "support-desk": Profile(needs_documents=True, updates_per_month=30, queries_per_day=2000, needs_citations=True,
@@ -376,120 +379,4 @@ EXAMPLE_PROFILES = {
 }
 
 
-# --------------------------------------------------------------------------------------------------
-# command line
-
-QUESTIONS = {
-    "needs_documents": "Must answers come from your own documents or data? (yes/no)",
-    "updates_per_month": "How many times a month does that knowledge change? (0 if never)",
-    "queries_per_day": "How many questions a day do you expect?",
-    "needs_citations": "Must answers cite the document they come from? (yes/no)",
-    "fixed_format": "Must replies follow a fixed format, tone or schema? (yes/no)",
-    "private_data": "May some of the data be seen only by some users? (yes/no)",
-    "training_examples": "How many worked examples of the desired output do you have? (0 if none)",
-    "labels_inputs": "Is that fixed output a label from a fixed set, as in routing or classification? (yes/no)",
-}
-#: the questions that may go unanswered (their default is taken)
-OPTIONAL = ("labels_inputs",)
-
-
-def register(subparsers) -> None:
-    p = subparsers.add_parser(
-        "advise",
-        help="recommend RAG, fine-tuning, a hybrid or plain prompting for your case, with the measured reasons",
-        description="A decision guide built on the course's measurements. Answer seven questions (and an optional "
-        "eighth) with flags (or, in a terminal, when asked); the reasons quote the comparison's results (the labs' or --results) and the values "
-        "of a book build (--evidence, default _build/jupyter_execute). Nothing is trained or generated.",
-    )
-    p.add_argument("--needs-documents", metavar="yes|no", help=QUESTIONS["needs_documents"])
-    p.add_argument("--updates-per-month", metavar="N", help=QUESTIONS["updates_per_month"])
-    p.add_argument("--queries-per-day", metavar="N", help=QUESTIONS["queries_per_day"])
-    p.add_argument("--needs-citations", metavar="yes|no", help=QUESTIONS["needs_citations"])
-    p.add_argument("--fixed-format", metavar="yes|no", help=QUESTIONS["fixed_format"])
-    p.add_argument("--private-data", metavar="yes|no", help=QUESTIONS["private_data"])
-    p.add_argument("--training-examples", metavar="N", help=QUESTIONS["training_examples"])
-    p.add_argument("--labels-inputs", metavar="yes|no", help=QUESTIONS["labels_inputs"] + " (default: no)")
-    p.add_argument("--results", metavar="PATH", help="results.json of `ragft compare --out` (default: the labs')")
-    p.add_argument("--evidence", metavar="DIR", help="a book build's _build/jupyter_execute folder")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.set_defaults(func=cmd_advise)
-
-
-def cmd_advise(args) -> int:
-    import sys
-
-    from .errors import UsageError
-
-    values = {name: getattr(args, name) for name in QUESTIONS}
-    missing = [n for n, v in values.items() if v is None]  # in a terminal the optional question is asked too
-    if missing and sys.stdin is not None and sys.stdin.isatty() and not args.json:
-        for name in missing:
-            if name == "labels_inputs" and str(values["fixed_format"]).strip().lower() in ("n", "no", "false", "0"):
-                continue  # only a fixed output can be a label
-            while True:
-                try:
-                    answer = input(QUESTIONS[name] + " ").strip()
-                except EOFError:  # Ctrl-D, or a closed input
-                    print(file=sys.stderr)
-                    flag = "--" + name.replace("_", "-")
-                    raise UsageError(f"no answer to \"{QUESTIONS[name]}\" (the input ended); answer it with {flag} "
-                                     "VALUE, or run `ragft advise` again and answer every question") from None
-                try:
-                    Profile.parse_field(name, answer)
-                except AdviceError as err:
-                    print(f"  {err}")
-                    continue
-                values[name] = answer
-                break
-    try:
-        profile = Profile.from_dict(values)
-        evidence = Evidence.load(args.results, args.evidence)
-    except AdviceError as err:
-        raise UsageError(str(err)) from None
-    advice = advise(profile, evidence)
-    print(json.dumps(advice, indent=1) if args.json else format_advice(advice))
-    return 0
-
-
-def plot_guide(ax=None):
-    """The decision guide as a flow chart: the questions :func:`advise` asks, in order, and where they lead."""
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import FancyBboxPatch
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(9, 5.2))
-    ax.set_xlim(0, 10)
-    ax.set_ylim(0, 6.2)
-    ax.axis("off")
-    colours = {"q": "#EEF2F8", "rag": "#C9DDF2", "fine-tuning": "#F6D7B8", "hybrid": "#D5ECCF", "prompting": "#E6E6E6"}
-
-    def box(x, y, text, kind, w=2.9, h=0.9):
-        ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.05", fc=colours[kind],
-                                    ec="#555555", lw=0.8))
-        ax.text(x, y, text, ha="center", va="center", fontsize=8.5, wrap=True)
-
-    def arrow(x0, y0, x1, y1, label=""):
-        ax.annotate("", xy=(x1, y1), xytext=(x0, y0), arrowprops=dict(arrowstyle="->", color="#444444", lw=0.9))
-        if label:
-            ax.text((x0 + x1) / 2 + 0.08, (y0 + y1) / 2 + 0.05, label, fontsize=8, color="#333333")
-
-    n = _min_examples()
-    box(5, 5.6, "Must answers come from your own documents\n(facts that change, or must be cited)?", "q", w=4.6)
-    box(2.4, 3.9, f"Fixed format, tone or schema,\nwith at least {n} worked examples?", "q", w=3.6)
-    box(7.6, 3.9, f"Fixed format, tone or schema,\nwith at least {n} worked examples?", "q", w=3.6)
-    arrow(4.2, 5.15, 7.2, 4.4, "yes")
-    arrow(5.8, 5.15, 7.9, 4.4)
-    arrow(3.8, 5.15, 2.6, 4.4, "no")
-    box(6.3, 2.0, "HYBRID\nindex for knowledge,\nadapter for the format", "hybrid", w=2.5, h=1.1)
-    box(8.9, 2.0, "RAG\nindex + base model,\nformat in the prompt", "rag", w=2.3, h=1.1)
-    box(1.2, 2.0, "FINE-TUNING\nLoRA adapter,\nno retrieval", "fine-tuning", w=2.3, h=1.1)
-    box(3.7, 2.0, "PROMPTING\ninstructions + a few\nexamples, measure first", "prompting", w=2.5, h=1.1)
-    arrow(7.2, 3.45, 6.5, 2.55, "yes")
-    arrow(8.0, 3.45, 8.8, 2.55, "no")
-    arrow(2.0, 3.45, 1.3, 2.55, "yes")
-    arrow(2.8, 3.45, 3.5, 2.55, "no")
-    ax.text(5, 0.75, "Private data: in the index with access control, never in training examples.\n"
-            "Traffic and update rate decide the running cost (ragft cost), not what each system can do.",
-            ha="center", va="center", fontsize=8.5, style="italic", color="#333333")
-    ax.set_title("The decision guide behind `ragft advise`", fontsize=10)
-    return ax
+from .chart import plot_guide  # noqa: E402, F401 (re-exported; the chart needs _min_examples above)

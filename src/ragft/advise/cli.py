@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from . import AdviceError, Evidence, Profile, advise, format_advice
+from . import AdviceError, Evidence, Profile, advise, format_advice, parse_yes_no
 
 QUESTIONS = {
     "needs_documents": "Must answers come from your own documents or data? (yes/no)",
@@ -49,7 +49,7 @@ def cmd_advise(args) -> int:
     missing = [n for n, v in values.items() if v is None]  # in a terminal the optional question is asked too
     if missing and sys.stdin is not None and sys.stdin.isatty() and not args.json:
         for name in missing:
-            if name == "labels_inputs" and str(values["fixed_format"]).strip().lower() in ("n", "no", "false", "0"):
+            if name == "labels_inputs" and _said_no(values["fixed_format"]):
                 continue  # only a fixed output can be a label
             while True:
                 try:
@@ -74,3 +74,11 @@ def cmd_advise(args) -> int:
     advice = advise(profile, evidence)
     print(json.dumps(advice, indent=1) if args.json else format_advice(advice))
     return 0
+
+
+def _said_no(value) -> bool:
+    """True for a valid "no" (an invalid answer is left for the profile's own check to refuse)."""
+    try:
+        return not parse_yes_no(value)
+    except AdviceError:
+        return False

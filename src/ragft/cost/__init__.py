@@ -17,6 +17,7 @@ Extrapolating to another deployment (a bigger model, a faster machine, more docu
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -263,15 +264,7 @@ def ft_cheaper_above(rows: Sequence[dict[str, Any]], updates_per_month: float, *
 def shared_prefix(token_lists: Sequence[Sequence[int]]) -> int:
     """How many first tokens every prompt has in common: the part a provider's prompt cache can reuse for each
     query (the instructions before the question; a long-context prompt's whole knowledge base)."""
-    lists = [list(t) for t in token_lists]
-    if not lists:
-        return 0
-    n = min(len(t) for t in lists)
-    first = lists[0]
-    for i in range(n):
-        if any(t[i] != first[i] for t in lists[1:]):
-            return i
-    return n
+    return len(os.path.commonprefix([list(t) for t in token_lists]))
 
 
 def per_correct(total: float, accuracy: float) -> float:
